@@ -1,0 +1,69 @@
+#pragma once
+// Account state: (nonce, balance) per address in Ethereum's secure
+// Merkle-Patricia trie (key = keccak256(address)), so the root equals the
+// Ethereum state root for the same accounts. An account is stored as
+// rlp([nonce, balance, storageRoot = empty trie root, codeHash = keccak256("")]).
+//
+// StateDB reads through to a NodeStore lazily and buffers writes; root()
+// hashes only the paths that changed; commit() hands back the new nodes for
+// the caller's write batch. Cost is proportional to the accounts touched.
+// A node missing from the store is corruption and throws StateCorruption.
+// So is a stored account that is malformed or has contract storage or code.
+// A StateDB is not safe for concurrent use, even for reads (get fills the
+// node cache): a reader opens its own StateDB at the root it wants to see.
+
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "chain/node_store.hpp"
+#include "crypto/bytes.hpp"
+#include "crypto/uint256.hpp"
+
+namespace tally::chain {
+
+struct Account {
+  std::uint64_t nonce = 0;
+  U256 balance = 0;
+  bool operator==(const Account&) const = default;
+  bool empty() const { return nonce == 0 && balance == 0; }
+};
+
+class StateCorruption : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class SecureTrie;
+
+class StateDB {
+ public:
+  // Opens the state at `root` (the empty trie root for a new chain).
+  StateDB(const NodeStore& store, const Hash256& root);
+  ~StateDB();
+  StateDB(StateDB&&) noexcept;
+  StateDB& operator=(StateDB&&) noexcept;
+
+  // A missing account reads as Account{} (nonce 0, balance 0).
+  Account get(const Address& address) const;
+  // Setting an empty account deletes it (EIP-161 style: no empty leaves).
+  void set(const Address& address, const Account& account);
+
+  // Root of the state including pending changes.
+  Hash256 root();
+  // Moves the nodes created since the last commit into `out`; returns the root.
+  Hash256 commit(NodeBatch& out);
+
+  // Merkle proof of the account (eth_getProof's accountProof): the nodes on
+  // the path of keccak256(address), root first. Check it with
+  // verify_proof(root(), keccak256(address), proof) from chain/trie.hpp.
+  std::vector<Bytes> prove(const Address& address) const;
+
+ private:
+  std::unique_ptr<SecureTrie> trie_;
+};
+
+// keccak256(rlp("")) = 0x56e81f...b421: the root of an empty trie.
+const Hash256& empty_trie_root();
+
+}  // namespace tally::chain
