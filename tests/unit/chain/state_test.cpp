@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.hpp"
+
 #include <map>
 #include <random>
 #include <string>
@@ -17,24 +19,6 @@
 
 namespace tally::chain {
 namespace {
-
-Bytes hex(std::string_view text) {
-  auto bytes = from_hex(text);
-  EXPECT_TRUE(bytes.ok()) << text;
-  return bytes ? *bytes : Bytes{};
-}
-
-Hash256 hash_hex(std::string_view text) {
-  auto bytes = from_hex_fixed<32>(text);
-  EXPECT_TRUE(bytes.ok()) << text;
-  return bytes ? *bytes : Hash256{};
-}
-
-Address address_hex(std::string_view text) {
-  auto bytes = from_hex_fixed<20>(text);
-  EXPECT_TRUE(bytes.ok()) << text;
-  return bytes ? *bytes : Address{};
-}
 
 U256 quantity(std::string_view text) {
   auto value = u256_from_quantity(text);
@@ -52,8 +36,8 @@ Bytes account_rlp(std::uint64_t nonce, const U256& balance) {
   const auto mark = enc.begin_list();
   enc.uint(nonce);
   enc.u256(balance);
-  enc.string(hex(kEmptyRoot));
-  enc.string(hex(kEmptyCode));
+  enc.string(test::hex(kEmptyRoot));
+  enc.string(test::hex(kEmptyCode));
   enc.end_list(mark);
   return out;
 }
@@ -69,22 +53,23 @@ Address random_address(std::mt19937_64& rng) {
 TEST(StateDB, MatchesEthereumStateRoots) {
   MemoryNodeStore store;
   StateDB genesis(store, empty_trie_root());
-  genesis.set(address_hex("a94f5374fce5edbc8e2a8697c15331677e6ebf0b"), Account{0, quantity("0x2540be400")});
-  EXPECT_EQ(genesis.root(), hash_hex("cafd881ab193703b83816c49ff6c2bf6ba6f464a1be560c42106128c8dbc35e7"));
+  genesis.set(test::hex_fixed<20>("a94f5374fce5edbc8e2a8697c15331677e6ebf0b"), Account{0, quantity("0x2540be400")});
+  EXPECT_EQ(genesis.root(), test::hex_fixed<32>("cafd881ab193703b83816c49ff6c2bf6ba6f464a1be560c42106128c8dbc35e7"));
 
   // Block 1's post-state (the sender, the recipient and the miner).
-  genesis.set(address_hex("a94f5374fce5edbc8e2a8697c15331677e6ebf0b"), Account{1, quantity("0x252cb74b6")});
-  genesis.set(address_hex("095e7baea6a6c7c4c2dfeb977efac326af552d87"), Account{0, quantity("0xa")});
-  genesis.set(address_hex("8888f1f195afa192cfee860698584c030f4c9db1"), Account{0, quantity("0x1bc16d6750086f40")});
-  EXPECT_EQ(genesis.root(), hash_hex("68a95fbd2eab6f9c89a0ec17ead36cc1520415634fff17cf7ce935e767a9fa14"));
+  genesis.set(test::hex_fixed<20>("a94f5374fce5edbc8e2a8697c15331677e6ebf0b"), Account{1, quantity("0x252cb74b6")});
+  genesis.set(test::hex_fixed<20>("095e7baea6a6c7c4c2dfeb977efac326af552d87"), Account{0, quantity("0xa")});
+  genesis.set(test::hex_fixed<20>("8888f1f195afa192cfee860698584c030f4c9db1"),
+              Account{0, quantity("0x1bc16d6750086f40")});
+  EXPECT_EQ(genesis.root(), test::hex_fixed<32>("68a95fbd2eab6f9c89a0ec17ead36cc1520415634fff17cf7ce935e767a9fa14"));
 }
 
 TEST(StateDB, AccountEncodingCrossCheck) {
   // 0xa94f...0b with nonce 0 and 1 ether, encoded by hand:
   // rlp([0, 0x0de0b6b3a7640000, empty trie root, keccak256("")]).
-  const Address address = address_hex("a94f5374fce5edbc8e2a8697c15331677e6ebf0b");
+  const Address address = test::hex_fixed<20>("a94f5374fce5edbc8e2a8697c15331677e6ebf0b");
   const Bytes expected =
-      hex(std::string("f84c80880de0b6b3a7640000a0") + std::string(kEmptyRoot) + "a0" + std::string(kEmptyCode));
+      test::hex(std::string("f84c80880de0b6b3a7640000a0") + std::string(kEmptyRoot) + "a0" + std::string(kEmptyCode));
   EXPECT_EQ(account_rlp(0, quantity("0xde0b6b3a7640000")), expected);
 
   MemoryNodeStore store;
@@ -98,14 +83,14 @@ TEST(StateDB, AccountEncodingCrossCheck) {
   store.put(batch);
   SecureTrie raw(store, root);
   EXPECT_EQ(raw.get(address), expected);
-  EXPECT_EQ(hex(kEmptyCode), to_bytes(crypto::keccak256(BytesView{})));
+  EXPECT_EQ(test::hex(kEmptyCode), to_bytes(crypto::keccak256(BytesView{})));
 }
 
 TEST(StateDB, GetSetErase) {
   MemoryNodeStore store;
   StateDB state(store, empty_trie_root());
-  const Address a = address_hex("00000000000000000000000000000000000000aa");
-  const Address b = address_hex("00000000000000000000000000000000000000bb");
+  const Address a = test::hex_fixed<20>("00000000000000000000000000000000000000aa");
+  const Address b = test::hex_fixed<20>("00000000000000000000000000000000000000bb");
   EXPECT_EQ(state.get(a), Account{});
   EXPECT_EQ(state.root(), empty_trie_root());
 
@@ -203,7 +188,7 @@ TEST(StateDB, CommitReopenModify) {
 }
 
 TEST(StateDB, MalformedStoredAccountsThrow) {
-  const Address address = address_hex("1111111111111111111111111111111111111111");
+  const Address address = test::hex_fixed<20>("1111111111111111111111111111111111111111");
   const auto stored_as = [&](const Bytes& value, MemoryNodeStore& store) {
     SecureTrie trie;
     trie.put(address, value);
@@ -221,15 +206,15 @@ TEST(StateDB, MalformedStoredAccountsThrow) {
     for (const auto& item : items) enc.raw(item);
     return out;
   };
-  const Bytes root_field = rlp::encode_string(hex(kEmptyRoot));
-  const Bytes code_field = rlp::encode_string(hex(kEmptyCode));
+  const Bytes root_field = rlp::encode_string(test::hex(kEmptyRoot));
+  const Bytes code_field = rlp::encode_string(test::hex(kEmptyCode));
   const Bytes one = rlp::encode_uint(1);
   const std::vector<std::pair<std::string, Bytes>> cases = {
       {"three fields", list({one, one, root_field})},
       {"five fields", list({one, one, root_field, code_field, one})},
-      {"nonce with a leading zero", list({hex("820001"), one, root_field, code_field})},
-      {"nonce over 64 bits", list({hex("89010000000000000000"), one, root_field, code_field})},
-      {"balance is a list", list({one, hex("c0"), root_field, code_field})},
+      {"nonce with a leading zero", list({test::hex("820001"), one, root_field, code_field})},
+      {"nonce over 64 bits", list({test::hex("89010000000000000000"), one, root_field, code_field})},
+      {"balance is a list", list({one, test::hex("c0"), root_field, code_field})},
       {"storage root of 31 bytes", list({one, one, rlp::encode_string(Bytes(31, 1)), code_field})},
       {"contract storage", list({one, one, rlp::encode_string(Hash256{}), code_field})},
       {"contract code", list({one, one, root_field, rlp::encode_string(Hash256{})})},
@@ -260,7 +245,7 @@ TEST(StateDB, MalformedStoredAccountsThrow) {
 
 TEST(StateDB, MissingNodesThrow) {
   MemoryNodeStore empty_store;
-  StateDB state(empty_store, crypto::keccak256(hex("01")));
+  StateDB state(empty_store, crypto::keccak256(test::hex("01")));
   EXPECT_THROW((void)state.get(Address{}), StateCorruption);
   EXPECT_THROW(state.set(Address{}, Account{1, 1}), StateCorruption);
 }

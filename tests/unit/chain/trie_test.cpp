@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -23,25 +25,13 @@
 namespace tally::chain {
 namespace {
 
-Bytes hex(std::string_view text) {
-  auto bytes = from_hex(text);
-  EXPECT_TRUE(bytes.ok()) << text;
-  return bytes ? *bytes : Bytes{};
-}
-
-Hash256 hash_hex(std::string_view text) {
-  auto bytes = from_hex_fixed<32>(text);
-  EXPECT_TRUE(bytes.ok()) << text;
-  return bytes ? *bytes : Hash256{};
-}
-
 Bytes ascii(std::string_view text) {
   return to_bytes(as_bytes(text));
 }
 
 // trietest.json convention: 0x-prefixed strings are hex, others ASCII.
 Bytes vector_bytes(const std::string& text) {
-  return text.starts_with("0x") ? hex(text) : ascii(text);
+  return text.starts_with("0x") ? test::hex(text) : ascii(text);
 }
 
 // A store the tests can damage.
@@ -78,26 +68,26 @@ Bytes clustered_key(std::mt19937_64& rng) {
 
 TEST(TrieNode, HexPrefixMatchesTheYellowPaper) {
   using trie::hex_prefix_encode;
-  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{1, 2, 3, 4, 5}, false), hex("112345"));
-  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{0, 1, 2, 3, 4, 5}, false), hex("00012345"));
-  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{0, 15, 1, 12, 11, 8}, true), hex("200f1cb8"));
-  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{15, 1, 12, 11, 8}, true), hex("3f1cb8"));
-  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{}, true), hex("20"));
-  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{}, false), hex("00"));
+  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{1, 2, 3, 4, 5}, false), test::hex("112345"));
+  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{0, 1, 2, 3, 4, 5}, false), test::hex("00012345"));
+  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{0, 15, 1, 12, 11, 8}, true), test::hex("200f1cb8"));
+  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{15, 1, 12, 11, 8}, true), test::hex("3f1cb8"));
+  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{}, true), test::hex("20"));
+  EXPECT_EQ(hex_prefix_encode(trie::Nibbles{}, false), test::hex("00"));
 
-  auto decoded = trie::hex_prefix_decode(hex("3f1cb8"));
+  auto decoded = trie::hex_prefix_decode(test::hex("3f1cb8"));
   ASSERT_TRUE(decoded.ok());
   EXPECT_TRUE(decoded->leaf);
   EXPECT_EQ(decoded->path, (trie::Nibbles{15, 1, 12, 11, 8}));
-  decoded = trie::hex_prefix_decode(hex("00012345"));
+  decoded = trie::hex_prefix_decode(test::hex("00012345"));
   ASSERT_TRUE(decoded.ok());
   EXPECT_FALSE(decoded->leaf);
   EXPECT_EQ(decoded->path, (trie::Nibbles{0, 1, 2, 3, 4, 5}));
 
   EXPECT_FALSE(trie::hex_prefix_decode({}).ok());
-  EXPECT_FALSE(trie::hex_prefix_decode(hex("4012")).ok());  // flag 4
-  EXPECT_FALSE(trie::hex_prefix_decode(hex("0512")).ok());  // even path, padding nibble 5
-  EXPECT_FALSE(trie::hex_prefix_decode(hex("2f")).ok());    // even leaf, padding nibble f
+  EXPECT_FALSE(trie::hex_prefix_decode(test::hex("4012")).ok());  // flag 4
+  EXPECT_FALSE(trie::hex_prefix_decode(test::hex("0512")).ok());  // even path, padding nibble 5
+  EXPECT_FALSE(trie::hex_prefix_decode(test::hex("2f")).ok());    // even leaf, padding nibble f
 }
 
 TEST(TrieNode, ParseRefusesMalformedNodes) {
@@ -116,22 +106,22 @@ TEST(TrieNode, ParseRefusesMalformedNodes) {
   EXPECT_FALSE(trie::parse_node(branch_with(1, {})).ok());  // one entry: not canonical
   EXPECT_FALSE(trie::parse_node(branch_with(0, ascii("v"))).ok());
 
-  EXPECT_TRUE(trie::parse_node(hex("c52083616263")).ok());     // leaf [0x20, "abc"]
-  EXPECT_FALSE(trie::parse_node(hex("c22080")).ok());          // leaf with empty value
-  EXPECT_FALSE(trie::parse_node(hex("c3208161")).ok());        // non-canonical RLP (0x81 0x61)
-  EXPECT_FALSE(trie::parse_node(hex("c2008180")).ok());        // extension, empty path
-  EXPECT_FALSE(trie::parse_node(hex("c3118180")).ok());        // extension, 1-byte child ref
-  EXPECT_FALSE(trie::parse_node(hex("c21180")).ok());          // extension without child
-  EXPECT_FALSE(trie::parse_node(hex("c3112080")).ok());        // 3 items
-  EXPECT_FALSE(trie::parse_node(hex("83616263")).ok());        // not a list
-  EXPECT_FALSE(trie::parse_node(hex("c52083616263ff")).ok());  // trailing byte
+  EXPECT_TRUE(trie::parse_node(test::hex("c52083616263")).ok());     // leaf [0x20, "abc"]
+  EXPECT_FALSE(trie::parse_node(test::hex("c22080")).ok());          // leaf with empty value
+  EXPECT_FALSE(trie::parse_node(test::hex("c3208161")).ok());        // non-canonical RLP (0x81 0x61)
+  EXPECT_FALSE(trie::parse_node(test::hex("c2008180")).ok());        // extension, empty path
+  EXPECT_FALSE(trie::parse_node(test::hex("c3118180")).ok());        // extension, 1-byte child ref
+  EXPECT_FALSE(trie::parse_node(test::hex("c21180")).ok());          // extension without child
+  EXPECT_FALSE(trie::parse_node(test::hex("c3112080")).ok());        // 3 items
+  EXPECT_FALSE(trie::parse_node(test::hex("83616263")).ok());        // not a list
+  EXPECT_FALSE(trie::parse_node(test::hex("c52083616263ff")).ok());  // trailing byte
   EXPECT_FALSE(trie::parse_node({}).ok());
   // An embedded child must be under 32 bytes.
   Bytes big_leaf;
   {
     rlp::Encoder enc(big_leaf);
     const auto m = enc.begin_list();
-    enc.string(hex("20"));
+    enc.string(test::hex("20"));
     enc.string(Bytes(40, 7));
     enc.end_list(m);
   }
@@ -139,7 +129,7 @@ TEST(TrieNode, ParseRefusesMalformedNodes) {
   {
     rlp::Encoder enc(ext);
     const auto m = enc.begin_list();
-    enc.string(hex("11"));
+    enc.string(test::hex("11"));
     enc.raw(big_leaf);
     enc.end_list(m);
   }
@@ -149,8 +139,8 @@ TEST(TrieNode, ParseRefusesMalformedNodes) {
 // ------------------------------------------------------------ vectors
 
 TEST(Trie, EmptyRoot) {
-  EXPECT_EQ(empty_trie_root(), hash_hex("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421"));
-  EXPECT_EQ(empty_trie_root(), crypto::keccak256(hex("80")));
+  EXPECT_EQ(empty_trie_root(), test::hex_fixed<32>("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421"));
+  EXPECT_EQ(empty_trie_root(), crypto::keccak256(test::hex("80")));
   Trie trie;
   EXPECT_TRUE(trie.empty());
   EXPECT_EQ(trie.root_hash(), empty_trie_root());
@@ -182,7 +172,7 @@ TEST(Trie, EthereumTrieTests) {
         model[key] = value;
       }
     }
-    const Hash256 expected = hash_hex(test.at("root").get<std::string>());
+    const Hash256 expected = test::hex_fixed<32>(test.at("root").get<std::string>());
     EXPECT_EQ(trie.root_hash(), expected);
     EXPECT_EQ(test::reference::root(model), expected);
     for (const auto& [key, value] : model) EXPECT_EQ(trie.get(key), value);
@@ -470,7 +460,7 @@ TEST(Trie, MissingOrBadNodesThrowStateCorruption) {
 
   store.nodes.erase(victim);
   expect_corruption(victim, "a missing node");
-  store.nodes[victim] = hex("c52083616263");  // well-formed, wrong hash
+  store.nodes[victim] = test::hex("c52083616263");  // well-formed, wrong hash
   expect_corruption(victim, "a node that does not match its hash");
   store.nodes[victim] = saved;
 
@@ -482,7 +472,7 @@ TEST(Trie, MissingOrBadNodesThrowStateCorruption) {
   EXPECT_THROW((void)lost.prove(keys[0]), StateCorruption);
 
   // A malformed node stored under its true hash.
-  const Bytes garbage = hex("c3112080");
+  const Bytes garbage = test::hex("c3112080");
   MapStore bad;
   bad.nodes[crypto::keccak256(garbage)] = garbage;
   Trie broken(bad, crypto::keccak256(garbage));
@@ -606,15 +596,17 @@ TEST(OrderedTrieRoot, MatchesReference) {
 // (SimpleTx_Berlin): block 1 holds one legacy transfer; its header gives the
 // transactions and receipts roots.
 TEST(OrderedTrieRoot, MatchesEthereumBlockRoots) {
-  const Bytes tx = hex(
+  const Bytes tx = test::hex(
       "f861808203e882c35094095e7baea6a6c7c4c2dfeb977efac326af552d870a801ca0446eb869f0f7f365d5fa3e649c42eba5f9b3f66092"
       "c0841e74bd6092ea08342da0626c0c7cb722f7b8aed94db18bed4f14fe2300bf7f68ce8f40e285914db6d273");
-  EXPECT_EQ(ordered_trie_root({tx}), hash_hex("2b2fa1d2e13bdd645394906fd2737efa1f8f5e007a73e601e6db2ce4e1817d06"));
+  EXPECT_EQ(ordered_trie_root({tx}),
+            test::hex_fixed<32>("2b2fa1d2e13bdd645394906fd2737efa1f8f5e007a73e601e6db2ce4e1817d06"));
   // Receipt rlp([status 1, cumulative gas 21000, 256-byte empty bloom, no logs]).
-  Bytes receipt = hex("f9010801825208b90100");
+  Bytes receipt = test::hex("f9010801825208b90100");
   receipt.resize(receipt.size() + 256, 0);
   receipt.push_back(0xc0);
-  EXPECT_EQ(ordered_trie_root({receipt}), hash_hex("056b23fbba480696b65fe5a59b8f2148a1299103c4f57df839233af2cf4ca2d2"));
+  EXPECT_EQ(ordered_trie_root({receipt}),
+            test::hex_fixed<32>("056b23fbba480696b65fe5a59b8f2148a1299103c4f57df839233af2cf4ca2d2"));
 }
 
 }  // namespace
