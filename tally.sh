@@ -59,7 +59,7 @@ cmd_up() {
   log "built:"
   find "$BUILD_RELEASE" -maxdepth 3 -type f -perm -u+x \( -name 'tallyd' -o -name 'tally-wallet' -o -name 'tally_bench' \) \
     -printf '  %p\n' >&2
-  exec "$BUILD_RELEASE/node/tallyd" --version
+  exec "$BUILD_RELEASE/node/tallyd"
 }
 
 cmd_test() {

@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(tally::node::kClientName));
   CLI11_PARSE(app, argc, argv);
   std::cout << tally::node::kClientName << "\n"
-            << "The node daemon does not run a chain yet: this build provides the crypto and\n"
-            << "transaction layers (see README.md, 'Status').\n";
+            << "The node daemon does not run a chain yet: this build provides the crypto,\n"
+            << "ledger and proof-of-work libraries (see README.md, 'Status').\n";
   return 0;
 }
