@@ -149,8 +149,10 @@ std::size_t MempoolCore::enforce_caps(std::vector<Hash256>* evicted) {
   std::size_t count = 0;
   for (;;) {
     const EvictKey* victim = nullptr;
-    if (underpaid_count_ > options_.max_underpaid) {
-      victim = cheapest();  // tier 0 sorts first, so this one is underpaid
+    // The first and last branches pick the same victim for different
+    // reasons; the queued cap sits between them on purpose.
+    if (underpaid_count_ > options_.max_underpaid) {  // NOLINT(bugprone-branch-clone)
+      victim = cheapest();                            // tier 0 sorts first, so this one is underpaid
     } else if (queued_count_ > options_.max_queued) {
       victim = queued_index_.empty() ? nullptr : &*queued_index_.begin();
     } else if (pending_count_ + queued_count_ > options_.max_txs || bytes_ > options_.max_bytes) {
