@@ -16,23 +16,9 @@ using test::transfer;
 
 constexpr std::uint64_t kNow = 1'000'000'000;
 
-class ChainManagerTest : public ::testing::Test {
+class ChainManagerTest : public test::ChainTest {
  protected:
-  ChainManagerTest() : dir_("chain"), genesis_(test::dev_genesis()) {}
-  void SetUp() override { open(); }
-
-  void open() {
-    chain_.reset();
-    db_.reset();
-    auto db = Database::open(dir_.path());
-    ASSERT_TRUE(db.ok()) << db.error().message;
-    db_ = std::move(db).value();
-    auto chain = ChainManager::open(*db_, genesis_, engine_);
-    ASSERT_TRUE(chain.ok()) << chain.error().message;
-    chain_ = std::move(chain).value();
-  }
-
-  Header header_of(const Block& b) const { return b.header; }
+  ChainManagerTest() : ChainTest("chain") {}
 
   // Imports `n` blocks on top of `parent`, returning them; each block's
   // salt is `salt` so parallel branches differ.
@@ -48,12 +34,6 @@ class ChainManagerTest : public ::testing::Test {
     }
     return blocks;
   }
-
-  test::TempDir dir_;
-  Genesis genesis_;
-  test::TestEngine engine_;
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<ChainManager> chain_;
 };
 
 TEST_F(ChainManagerTest, NewDatadirStartsAtGenesis) {

@@ -66,4 +66,29 @@ inline chain::Block build_block(const chain::ChainManager& chain, const chain::H
   return block;
 }
 
+// A fixture with a chain on a fresh temporary datadir; open() (re)opens it,
+// so tests can check what survives a restart.
+class ChainTest : public ::testing::Test {
+ protected:
+  explicit ChainTest(const std::string& tag) : dir_(tag), genesis_(dev_genesis()) {}
+  void SetUp() override { open(); }
+
+  void open() {
+    chain_.reset();
+    db_.reset();
+    auto db = chain::Database::open(dir_.path());
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    db_ = std::move(db).value();
+    auto chain = chain::ChainManager::open(*db_, genesis_, engine_);
+    ASSERT_TRUE(chain.ok()) << chain.error().message;
+    chain_ = std::move(chain).value();
+  }
+
+  TempDir dir_;
+  chain::Genesis genesis_;
+  TestEngine engine_;
+  std::unique_ptr<chain::Database> db_;
+  std::unique_ptr<chain::ChainManager> chain_;
+};
+
 }  // namespace tally::test

@@ -14,16 +14,11 @@ using test::transfer;
 
 constexpr std::uint64_t kNow = 1'000'000'000;
 
-class PoolSyncTest : public ::testing::Test {
+class PoolSyncTest : public test::ChainTest {
  protected:
-  PoolSyncTest() : dir_("pool-sync"), genesis_(test::dev_genesis()) {}
+  PoolSyncTest() : ChainTest("pool-sync") {}
   void SetUp() override {
-    auto db = Database::open(dir_.path());
-    ASSERT_TRUE(db.ok());
-    db_ = std::move(db).value();
-    auto chain = ChainManager::open(*db_, genesis_, engine_);
-    ASSERT_TRUE(chain.ok());
-    chain_ = std::move(chain).value();
+    ChainTest::SetUp();
     pool_ = std::make_unique<Mempool>(MempoolOptions{}, pool_head_state(*chain_));
   }
   void add(const Transaction& tx) {
@@ -36,11 +31,6 @@ class PoolSyncTest : public ::testing::Test {
     if (r.head_change) sync_pool(*pool_, *chain_, *r.head_change, 0);
   }
 
-  test::TempDir dir_;
-  Genesis genesis_;
-  test::TestEngine engine_;
-  std::unique_ptr<Database> db_;
-  std::unique_ptr<ChainManager> chain_;
   std::unique_ptr<Mempool> pool_;
 };
 
