@@ -416,6 +416,7 @@ Result<Genesis> parse_genesis(std::string_view json_text) {
   Accounts accounts;
   if (auto ok = parse_alloc(doc, accounts); !ok) return Unexpected{ok.error()};
   if (auto ok = parse_dev_accounts(doc, accounts); !ok) return Unexpected{ok.error()};
+  g.dev = find(doc, "devAccounts") != nullptr;
   U256 supply = 0;
   for (const auto& [address, account] : accounts) {
     auto sum = checked_add(supply, account.balance);

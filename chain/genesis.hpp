@@ -57,6 +57,10 @@ struct Genesis {
   Block block;      // number 0, no transactions, seal from the consensus params
   Hash256 hash{};   // header_hash(block.header): the network's identity
   NodeBatch state;  // trie nodes of the genesis state, for the first write batch
+  // The file funds devAccounts: a development network. Nodes then default
+  // to development behaviour (mine only when transactions wait, instant
+  // mining allowed). Not part of the chain's identity.
+  bool dev = false;
 };
 
 // Parses genesis JSON text and builds the genesis block and state.
