@@ -1,0 +1,393 @@
+// Announce-then-fetch gossip of transactions and blocks, serving headers and
+// bodies, and the relay of opaque consensus payloads.
+
+#include <algorithm>
+#include <cmath>
+
+#include "crypto/hex.hpp"
+#include "crypto/keccak.hpp"
+#include "p2p/host_impl.hpp"
+
+namespace tally::p2p {
+namespace {
+
+// Room left in a reply for the list headers around its items.
+constexpr std::size_t kReplyMargin = 1U << 10U;
+
+}  // namespace
+
+std::uint64_t Host::Impl::send_request(const PeerPtr& peer, PendingRequest request, const Message& message) {
+  const auto id = next_request_id++;
+  request.peer = peer->id;
+  request.deadline = Clock::now() + options.request_timeout;
+  requests.emplace(id, std::move(request));
+  ++peer->requests_in_flight;
+  peer->send(message);
+  return id;
+}
+
+void Host::Impl::expire_requests(Clock::time_point now) {
+  for (auto it = tx_requests.begin(); it != tx_requests.end();) {
+    it = it->second <= now ? tx_requests.erase(it) : std::next(it);
+  }
+  std::vector<std::pair<std::uint64_t, PendingRequest>> expired;
+  for (const auto& [id, request] : requests) {
+    if (request.deadline <= now) expired.emplace_back(id, request);
+  }
+  for (const auto& [id, request] : expired) {
+    requests.erase(id);
+    auto peer = find_peer(request.peer);
+    if (peer) --peer->requests_in_flight;
+    if (request.cancelled) continue;
+    if (peer) misbehave(peer, kScoreRequestTimeout, "request " + std::to_string(id) + " timed out");
+    if (request.kind == RequestKind::certificates) continue;  // the node asks again if it still needs them
+    if (request.kind == RequestKind::fetch_header || request.kind == RequestKind::fetch_body) {
+      if (!request.hashes.empty()) block_fetches.erase(request.hashes.front());
+    } else {
+      on_sync_request_failed(request);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- transactions
+
+void Host::Impl::on_new_tx_hashes(const PeerPtr& peer, const NewTxHashes& message) {
+  GetTxs request;
+  const auto deadline = Clock::now() + options.request_timeout;
+  for (const auto& hash : message.hashes) {
+    peer->known_txs.insert(hash);
+    if (seen_txs.contains(hash) || tx_requests.count(hash) != 0 || chain.has_tx(hash)) continue;
+    request.hashes.push_back(hash);
+  }
+  if (request.hashes.empty()) return;
+  if (peer->tx_batches.size() >= options.max_requests_in_flight) return;  // ask again on a later announcement
+  for (const auto& hash : request.hashes) tx_requests[hash] = deadline;
+  peer->tx_batches.push_back(request.hashes);
+  peer->send(request);
+}
+
+void Host::Impl::on_get_txs(const PeerPtr& peer, const GetTxs& message) {
+  Txs reply;
+  std::size_t bytes = 0;
+  for (const auto& hash : message.hashes) {
+    auto tx = chain.pooled_tx(hash);
+    if (!tx) continue;
+    const auto size = chain::encoded_size(*tx) + 8;
+    if (bytes + size > kMaxTxsMessageBytes - kReplyMargin) break;
+    bytes += size;
+    peer->known_txs.insert(hash);
+    reply.transactions.push_back(std::move(*tx));
+  }
+  peer->send(reply);
+}
+
+void Host::Impl::on_txs(const PeerPtr& peer, Txs message) {
+  if (peer->tx_batches.empty()) {
+    misbehave(peer, kScoreUnrequested, "transactions nobody asked for");
+    return;
+  }
+  const auto batch = std::move(peer->tx_batches.front());
+  peer->tx_batches.pop_front();
+  for (const auto& hash : batch) tx_requests.erase(hash);
+  std::vector<Hash256> hashes;
+  std::vector<chain::Transaction> wanted;
+  for (auto& tx : message.transactions) {
+    const auto hash = chain::tx_hash(tx);
+    if (std::find(batch.begin(), batch.end(), hash) == batch.end()) {
+      misbehave(peer, kScoreUnrequested, "a transaction it was not asked for");
+      if (peer->state != PeerState::active) return;
+      continue;
+    }
+    peer->known_txs.insert(hash);
+    hashes.push_back(hash);
+    wanted.push_back(std::move(tx));
+  }
+  if (wanted.empty()) return;
+  {
+    std::lock_guard lock(snapshot_mutex);
+    stats.txs_submitted += wanted.size();
+  }
+  const auto verdicts = chain.submit_txs(peer->id, std::move(wanted));
+  std::vector<Hash256> accepted;
+  for (std::size_t i = 0; i < hashes.size() && i < verdicts.size(); ++i) {
+    if (verdicts[i] == TxVerdict::accepted) accepted.push_back(hashes[i]);
+    if (verdicts[i] == TxVerdict::invalid && peer->state == PeerState::active) {
+      misbehave(peer, kScoreInvalidTx, "invalid transaction " + to_hex_prefixed(hashes[i]));
+    }
+  }
+  relay_txs(accepted, peer->id);
+}
+
+void Host::Impl::relay_txs(const std::vector<Hash256>& hashes, PeerId except) {
+  std::vector<Hash256> fresh;
+  for (const auto& hash : hashes) {
+    if (seen_txs.insert(hash)) fresh.push_back(hash);
+  }
+  if (fresh.empty()) return;
+  for (const auto& peer : active_peers()) {
+    if (peer->id == except) continue;
+    NewTxHashes announce;
+    for (const auto& hash : fresh) {
+      if (peer->known_txs.insert(hash)) announce.hashes.push_back(hash);
+    }
+    for (std::size_t begin = 0; begin < announce.hashes.size(); begin += kMaxHashesPerMessage) {
+      const auto end = std::min(announce.hashes.size(), begin + kMaxHashesPerMessage);
+      peer->send(NewTxHashes{{announce.hashes.begin() + static_cast<std::ptrdiff_t>(begin),
+                              announce.hashes.begin() + static_cast<std::ptrdiff_t>(end)}});
+    }
+  }
+}
+
+// ---------------------------------------------------------------- blocks
+
+void Host::Impl::submit_block(PeerId from, chain::Block block) {
+  received_blocks.insert(chain::block_hash(block));
+  {
+    std::lock_guard lock(snapshot_mutex);
+    ++stats.blocks_submitted;
+  }
+  chain.submit_block(from, std::move(block));
+}
+
+void Host::Impl::on_new_block_hashes(const PeerPtr& peer, const NewBlockHashes& message) {
+  const auto local = chain.status();
+  for (const auto& announced : message.blocks) {
+    peer->known_blocks.insert(announced.hash);
+    peer->head_number = std::max(peer->head_number, announced.number);
+    if (received_blocks.contains(announced.hash) || block_fetches.count(announced.hash) != 0 ||
+        chain.has_block(announced.hash)) {
+      continue;
+    }
+    // A block far ahead needs its ancestors first: sync fetches those.
+    if (announced.number > local.head.number + 1 || sync.active) continue;
+    if (peer->requests_in_flight + 2 > options.max_requests_in_flight) continue;
+    block_fetches[announced.hash] = BlockFetch{peer->id, std::nullopt, std::nullopt};
+    send_request(peer, PendingRequest{0, RequestKind::fetch_header, {}, {announced.hash}, 1},
+                 GetHeaders{next_request_id, announced.hash, 0, 1, 0});
+    send_request(peer, PendingRequest{0, RequestKind::fetch_body, {}, {announced.hash}, 1},
+                 GetBodies{next_request_id, {announced.hash}});
+  }
+}
+
+void Host::Impl::on_new_block(const PeerPtr& peer, NewBlock message) {
+  const auto hash = chain::block_hash(message.block);
+  peer->known_blocks.insert(hash);
+  peer->head_number = std::max(peer->head_number, message.block.header.number);
+  if (message.total_weight > peer->total_weight) peer->total_weight = message.total_weight;
+  if (received_blocks.contains(hash) || chain.has_block(hash)) return;
+  // Without its parent the node cannot import it; sync will fetch the gap.
+  if (!chain.has_block(message.block.header.parent_hash)) return;
+  block_fetches.erase(hash);
+  submit_block(peer->id, std::move(message.block));
+}
+
+void Host::Impl::relay_block(const chain::Block& block, const U256& total_weight) {
+  const auto hash = chain::block_hash(block);
+  received_blocks.insert(hash);
+  if (!seen_blocks.insert(hash)) return;
+  std::vector<PeerPtr> targets;
+  for (const auto& peer : active_peers()) {
+    if (!peer->known_blocks.contains(hash)) targets.push_back(peer);
+  }
+  std::shuffle(targets.begin(), targets.end(), random);
+  // Whole to sqrt(n) peers, by hash to the rest (as eth/68).
+  const auto whole = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(targets.size()))));
+  const NewBlock full{block, total_weight};
+  const NewBlockHashes announce{{BlockAnnouncement{hash, block.header.number}}};
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    targets[i]->known_blocks.insert(hash);
+    if (i < whole) {
+      targets[i]->send(full);
+    } else {
+      targets[i]->send(announce);
+    }
+  }
+}
+
+void Host::Impl::on_get_headers(const PeerPtr& peer, const GetHeaders& message) {
+  Headers reply;
+  reply.request_id = message.request_id;
+  const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(message.count, kMaxHeadersPerMessage));
+  std::vector<chain::Header> headers;
+  if (message.start_hash && count == 1) {
+    // A single header by hash may be off the canonical chain (a fresh block).
+    if (auto block = chain.block_by_hash(*message.start_hash)) headers.push_back(block->header);
+  } else if (message.start_hash) {
+    if (auto number = chain.canonical_number(*message.start_hash))
+      headers = chain.headers_from(*number, count, message.skip);
+  } else if (count > 0) {
+    headers = chain.headers_from(message.start_number, count, message.skip);
+  }
+  std::size_t bytes = 0;
+  for (auto& header : headers) {
+    if (reply.headers.size() == count) break;
+    const auto size = chain::encode_header(header).size();
+    if (bytes + size > kMaxHeadersMessageBytes - kReplyMargin) break;
+    bytes += size;
+    reply.headers.push_back(std::move(header));
+  }
+  peer->send(reply);
+}
+
+void Host::Impl::on_get_bodies(const PeerPtr& peer, const GetBodies& message) {
+  Bodies reply;
+  reply.request_id = message.request_id;
+  std::size_t bytes = 0;
+  for (const auto& hash : message.hashes) {
+    auto block = chain.block_by_hash(hash);
+    if (!block) break;  // a prefix: the asker retries the rest elsewhere
+    chain::BlockBody body{std::move(block->transactions)};
+    const auto size = chain::encode_body(body).size();
+    if (bytes + size > kMaxBlockMessageBytes - kReplyMargin) break;
+    bytes += size;
+    reply.bodies.push_back(std::move(body));
+  }
+  peer->send(reply);
+}
+
+void Host::Impl::on_headers(const PeerPtr& peer, Headers message) {
+  auto it = requests.find(message.request_id);
+  if (it == requests.end() || it->second.peer != peer->id ||
+      (it->second.kind != RequestKind::fetch_header && it->second.kind != RequestKind::sync_headers)) {
+    misbehave(peer, kScoreUnrequested, "headers nobody asked for");
+    return;
+  }
+  const auto request = it->second;
+  requests.erase(it);
+  --peer->requests_in_flight;
+  if (request.cancelled) return;
+  if (request.kind == RequestKind::sync_headers) {
+    on_sync_headers(peer, request, std::move(message.headers));
+  } else {
+    on_fetch_part(peer, request, &message, nullptr);
+  }
+}
+
+void Host::Impl::on_bodies(const PeerPtr& peer, Bodies message) {
+  auto it = requests.find(message.request_id);
+  if (it == requests.end() || it->second.peer != peer->id ||
+      (it->second.kind != RequestKind::fetch_body && it->second.kind != RequestKind::sync_bodies)) {
+    misbehave(peer, kScoreUnrequested, "bodies nobody asked for");
+    return;
+  }
+  const auto request = it->second;
+  requests.erase(it);
+  --peer->requests_in_flight;
+  if (request.cancelled) return;
+  if (message.bodies.size() > request.hashes.size()) {
+    misbehave(peer, kScoreBadSyncData, "more bodies than asked for");
+    if (request.kind == RequestKind::sync_bodies) on_sync_request_failed(request);
+    return;
+  }
+  if (request.kind == RequestKind::sync_bodies) {
+    on_sync_bodies(peer, request, std::move(message.bodies));
+  } else {
+    on_fetch_part(peer, request, nullptr, &message);
+  }
+}
+
+void Host::Impl::on_fetch_part(const PeerPtr& peer, const PendingRequest& request, Headers* headers, Bodies* bodies) {
+  const auto hash = request.hashes.front();
+  auto it = block_fetches.find(hash);
+  if (it == block_fetches.end()) return;  // already arrived another way
+  auto& fetch = it->second;
+  if (headers != nullptr) {
+    if (headers->headers.empty()) {
+      block_fetches.erase(it);
+      return;
+    }
+    if (chain::header_hash(headers->headers.front()) != hash) {
+      block_fetches.erase(it);
+      misbehave(peer, kScoreBadSyncData, "a header that is not the block asked for");
+      return;
+    }
+    fetch.header = std::move(headers->headers.front());
+  } else {
+    if (bodies->bodies.empty()) {
+      block_fetches.erase(it);
+      return;
+    }
+    fetch.body = std::move(bodies->bodies.front());
+  }
+  if (!fetch.header || !fetch.body) return;
+  if (chain::transactions_root(fetch.body->transactions) != fetch.header->transactions_root) {
+    block_fetches.erase(it);
+    misbehave(peer, kScoreBadSyncData, "a body that does not match its header");
+    return;
+  }
+  chain::Block block{std::move(*fetch.header), std::move(fetch.body->transactions)};
+  block_fetches.erase(it);
+  if (received_blocks.contains(hash) || chain.has_block(hash)) return;
+  submit_block(peer->id, std::move(block));
+}
+
+// ---------------------------------------------------------------- certificates
+
+void Host::Impl::request_certificates(PeerId peer_id, std::vector<Hash256> hashes) {
+  if (hashes.empty()) return;
+  if (hashes.size() > kMaxCertificatesPerMessage) hashes.resize(kMaxCertificatesPerMessage);
+  PeerPtr peer = peer_id != 0 ? find_peer(peer_id) : nullptr;
+  if (!peer || !peer->active()) {
+    auto candidates = active_peers();
+    if (candidates.empty()) return;
+    std::uniform_int_distribution<std::size_t> pick(0, candidates.size() - 1);
+    peer = candidates[pick(random)];
+  }
+  if (peer->requests_in_flight >= options.max_requests_in_flight) return;
+  PendingRequest request{0, RequestKind::certificates, {}, hashes, hashes.size()};
+  send_request(peer, std::move(request), GetCertificates{next_request_id, std::move(hashes)});
+}
+
+void Host::Impl::on_get_certificates(const PeerPtr& peer, const GetCertificates& message) {
+  Certificates reply;
+  reply.request_id = message.request_id;
+  std::size_t bytes = 0;
+  for (const auto& hash : message.hashes) {
+    auto certificate = chain.certificate(hash);
+    if (!certificate || certificate->size() > kMaxCertificateBytes) continue;
+    const auto size = certificate->size() + 48;
+    if (bytes + size > kMaxBlockMessageBytes - kReplyMargin) break;
+    bytes += size;
+    reply.certificates.push_back(CertificateEntry{hash, std::move(*certificate)});
+  }
+  peer->send(reply);
+}
+
+void Host::Impl::on_certificates(const PeerPtr& peer, Certificates message) {
+  auto it = requests.find(message.request_id);
+  if (it == requests.end() || it->second.peer != peer->id || it->second.kind != RequestKind::certificates) {
+    misbehave(peer, kScoreUnrequested, "certificates nobody asked for");
+    return;
+  }
+  const auto request = it->second;
+  requests.erase(it);
+  --peer->requests_in_flight;
+  for (const auto& entry : message.certificates) {
+    if (std::find(request.hashes.begin(), request.hashes.end(), entry.block_hash) == request.hashes.end()) {
+      misbehave(peer, kScoreBadSyncData, "a certificate for a block it was not asked about");
+      return;
+    }
+  }
+  if (message.certificates.empty()) return;
+  chain.deliver_certificates(peer->id, std::move(message.certificates));
+}
+
+// ---------------------------------------------------------------- consensus
+
+void Host::Impl::on_consensus(const PeerPtr& peer, Consensus message) {
+  const auto hash = crypto::keccak256(message.payload);
+  peer->known_consensus.insert(hash);
+  if (!seen_consensus.insert(hash)) return;
+  relay_consensus(hash, message.payload, peer->id);
+  chain.deliver_consensus(peer->id, std::move(message.payload));
+}
+
+void Host::Impl::relay_consensus(const Hash256& hash, const Bytes& payload, PeerId except) {
+  const Consensus message{payload};
+  for (const auto& peer : active_peers()) {
+    if (peer->id == except || !peer->known_consensus.insert(hash)) continue;
+    peer->send(message);
+  }
+}
+
+}  // namespace tally::p2p

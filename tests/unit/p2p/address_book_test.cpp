@@ -1,0 +1,92 @@
+#include "p2p/address_book.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "p2p/node_key.hpp"
+#include "p2p_test_util.hpp"
+
+namespace tally::p2p {
+namespace {
+
+TEST(AddressBook, BackoffGrowsWithFailuresAndResetsOnSuccess) {
+  AddressBook book(AddressBookOptions{100, std::chrono::milliseconds(1'000), std::chrono::milliseconds(4'000)});
+  book.add("10.0.0.1:1");
+  EXPECT_EQ(book.dial_candidates(0, 10).size(), 1U);
+  book.mark_failure("10.0.0.1:1", 10'000);
+  EXPECT_TRUE(book.dial_candidates(10'500, 10).empty());
+  EXPECT_EQ(book.dial_candidates(11'000, 10).size(), 1U);
+  book.mark_failure("10.0.0.1:1", 11'000);  // 2 failures: 2 s
+  EXPECT_TRUE(book.dial_candidates(12'500, 10).empty());
+  EXPECT_EQ(book.dial_candidates(13'000, 10).size(), 1U);
+  for (int i = 0; i < 10; ++i) book.mark_failure("10.0.0.1:1", 20'000);  // capped at 4 s
+  EXPECT_TRUE(book.dial_candidates(23'999, 10).empty());
+  EXPECT_EQ(book.dial_candidates(24'000, 10).size(), 1U);
+  book.mark_success("10.0.0.1:1", 25'000);
+  EXPECT_EQ(book.find("10.0.0.1:1")->failures, 0U);
+  EXPECT_EQ(book.good_addresses(5), std::vector<std::string>{"10.0.0.1:1"});
+}
+
+TEST(AddressBook, BoundedAndKeepsBootstrapEntries) {
+  AddressBook book(AddressBookOptions{3, std::chrono::milliseconds(1), std::chrono::milliseconds(1)});
+  book.add("10.0.0.1:1", true);
+  for (int i = 2; i < 10; ++i) book.add("10.0.0." + std::to_string(i) + ":1");
+  EXPECT_EQ(book.size(), 3U);
+  EXPECT_TRUE(book.contains("10.0.0.1:1"));
+}
+
+TEST(AddressBook, SavesAndLoads) {
+  test::TempDir dir("book");
+  const auto file = dir.path() / kAddressBookFileName;
+  AddressBook book;
+  book.add("10.0.0.1:1", true);
+  book.add("10.0.0.2:2");
+  book.mark_success("10.0.0.2:2", 1'000);
+  book.mark_failure("10.0.0.1:1", 2'000);
+  ASSERT_TRUE(book.save(file).ok());
+
+  AddressBook loaded;
+  ASSERT_TRUE(loaded.load(file).ok());
+  EXPECT_EQ(loaded.size(), 2U);
+  EXPECT_EQ(loaded.find("10.0.0.2:2")->last_seen_ms, 1'000);
+  EXPECT_EQ(loaded.find("10.0.0.1:1")->failures, 1U);
+  EXPECT_TRUE(loaded.find("10.0.0.1:1")->bootstrap);
+}
+
+TEST(AddressBook, MissingFileIsEmptyAndGarbageIsAnError) {
+  test::TempDir dir("book-bad");
+  AddressBook book;
+  EXPECT_TRUE(book.load(dir.path() / "absent.json").ok());
+  EXPECT_EQ(book.size(), 0U);
+  const auto file = dir.path() / "peers.json";
+  std::ofstream(file) << "{not json";
+  auto loaded = book.load(file);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("peers.json"), std::string::npos);
+}
+
+TEST(NodeKey, CreatedOnceWithOwnerOnlyPermissionsThenReloaded) {
+  test::TempDir dir("nodekey");
+  auto first = load_or_create_node_key(dir.path());
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  const auto file = dir.path() / kNodeKeyFileName;
+  const auto perms = std::filesystem::status(file).permissions();
+  EXPECT_EQ(perms & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto second = load_or_create_node_key(dir.path());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*first, *second);
+  EXPECT_EQ(node_id_hex(crypto::public_key_of(*first)).size(), 128U);
+}
+
+TEST(NodeKey, CorruptKeyFileIsAnError) {
+  test::TempDir dir("nodekey-bad");
+  std::ofstream(dir.path() / kNodeKeyFileName) << "zz\n";
+  auto key = load_or_create_node_key(dir.path());
+  ASSERT_FALSE(key.ok());
+  EXPECT_NE(key.error().message.find("nodekey"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tally::p2p
