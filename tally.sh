@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tally's one entry point: install what is missing, build, run, test, bench.
-#   ./tally.sh up      install + Release build + start the main job
+#   ./tally.sh up      install + Release build + a local 4-node testnet (--pbft: PBFT)
 #   ./tally.sh test    install + build + the whole test suite (ctest)
 #   ./tally.sh bench   install + Release build + benchmarks
 #   ./tally.sh build | deps | format
@@ -16,16 +16,24 @@ JOBS=${TALLY_JOBS:-$(nproc)}
 PACKAGES=(
   g++ cmake ninja-build pkg-config
   libssl-dev libsecp256k1-dev libboost-dev libleveldb-dev nlohmann-json3-dev
-  libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
+  gnuplot-nox curl jq
 )
 
 log() { printf '[tally] %s\n' "$*" >&2; }
+
+# Node.js and npm run the compatibility tests (ethers.js). A machine that
+# already has both (e.g. from NodeSource) keeps them; otherwise Debian's.
+NODE_PACKAGES=(nodejs npm)
 
 install_deps() {
   local missing=()
   for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
+  if [ "${1:-}" = "--with-node" ] && ! { command -v node && command -v npm; } >/dev/null; then
+    missing+=("${NODE_PACKAGES[@]}")
+  fi
   if [ ${#missing[@]} -eq 0 ]; then
     return 0
   fi
@@ -53,17 +61,39 @@ build_release() {
   cmake --build "$BUILD_RELEASE" -j "$JOBS"
 }
 
+# The main job: a local testnet of 4 proof-of-work nodes (node0 mines while
+# transactions wait), made once under build/ and resumed on later runs.
+# `./tally.sh up --pbft` runs 4 PBFT validators instead.
 cmd_up() {
+  local consensus=pow
+  [ "${1:-}" = "--pbft" ] && consensus=pbft
   install_deps
   build_release
-  log "built:"
-  find "$BUILD_RELEASE" -maxdepth 3 -type f -perm -u+x \( -name 'tallyd' -o -name 'tally-wallet' -o -name 'tally_bench' \) \
-    -printf '  %p\n' >&2
-  exec "$BUILD_RELEASE/node/tallyd"
+  local tallyd="$BUILD_RELEASE/node/tallyd"
+  local dir="${TALLY_TESTNET_DIR:-$ROOT/build/testnet-$consensus}"
+  if [ ! -f "$dir/testnet.json" ]; then
+    local base=8545 p2p=30303
+    [ "$consensus" = pbft ] && base=8645 p2p=30403
+    "$tallyd" testnet init --dir "$dir" --nodes 4 --consensus "$consensus" --rpc-base-port "$base" \
+      --p2p-base-port "$p2p"
+  fi
+  log "wallet: $BUILD_RELEASE/wallet/tally-wallet (see README.md)"
+  exec "$tallyd" testnet up --dir "$dir"
+}
+
+# npm packages of the compatibility tests, exactly as the lockfile pins them.
+install_npm_deps() {
+  local dir="$ROOT/tests/compat"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    log "installing npm packages for tests/compat (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$dir/node_modules"
+  fi
 }
 
 cmd_test() {
-  install_deps
+  install_deps --with-node
+  install_npm_deps
   # Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer first
   # (set TALLY_SKIP_SANITIZE=1 to skip), then the whole suite in Release, so
   # the last line printed is ctest's summary of the full run.
@@ -78,12 +108,19 @@ cmd_test() {
   cd "$BUILD_RELEASE" && ctest -j "$JOBS" --output-on-failure
 }
 
+# Micro benchmarks and the JSON-RPC intake comparison with ganache and
+# Hardhat (npm, as bench/compare's lockfile pins them); bench/run.sh writes
+# bench/results/<time>/ and bench/RESULTS.md.
 cmd_bench() {
-  install_deps
+  install_deps --with-node
   build_release
-  local filter=()
-  [ "${1:-}" = "--quick" ] && filter=(--benchmark_min_time=0.1)
-  "$BUILD_RELEASE/bench/tally_bench" "${filter[@]}"
+  local compare="$ROOT/bench/compare"
+  if [ ! -d "$compare/node_modules" ] || [ "$compare/package-lock.json" -nt "$compare/node_modules" ]; then
+    log "installing ganache and Hardhat for bench/compare (npm ci)"
+    (cd "$compare" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$compare/node_modules"
+  fi
+  "$ROOT/bench/run.sh" --build "$BUILD_RELEASE" "$@"
 }
 
 cmd_format() {
@@ -91,14 +128,14 @@ cmd_format() {
 }
 
 case "${1:-}" in
-  up) cmd_up ;;
+  up) shift; cmd_up "$@" ;;
   test) cmd_test ;;
   bench) shift; cmd_bench "$@" ;;
   build) install_deps; build_release ;;
   deps) install_deps ;;
   format) cmd_format ;;
   *)
-    echo "usage: ./tally.sh up | test | bench [--quick] | build | deps | format" >&2
+    echo "usage: ./tally.sh up [--pbft] | test | bench [--quick] | build | deps | format" >&2
     exit 2
     ;;
 esac

@@ -40,6 +40,9 @@ tally_require(nlohmann_json_FOUND nlohmann-json3-dev)
 find_package(CLI11 QUIET)
 tally_require(CLI11_FOUND libcli11-dev)
 
+find_package(spdlog QUIET)
+tally_require(spdlog_FOUND libspdlog-dev)
+
 find_package(Threads REQUIRED)
 
 if(TALLY_BUILD_TESTS)

@@ -1,0 +1,107 @@
+#pragma once
+// Runs a PBFT replica (consensus/pbft/replica.hpp) inside a validator node.
+//
+// The replica is pure; this driver feeds it events and performs its actions
+// (docs/consensus-pbft.md, "Driving the replica"). Every replica call and
+// every action runs on the importer's thread, the node's one writer, so the
+// replica, proposals, validation and commits see one head:
+//   Persist           -> pbft_state.rlp in the datadir, written durably
+//                        before any later action of the list
+//   Broadcast         -> p2p consensus gossip
+//   RequestProposal   -> build_block from the pool on the head, seal it; the
+//                        proposal waits until the wall clock has passed the
+//                        parent's timestamp (a child must be strictly later)
+//   RequestValidation -> header rules, seal, execution and roots on the head
+//   CommitBlock       -> import, ChainManager::finalize, on_block_committed
+//   SetTimer/Cancel   -> TimerThread (callbacks post back to the importer)
+//   RequestSync       -> p2p sync does the fetching (peers announce their
+//                        heads); certified blocks come back through
+//                        CertifiedBlocks, which calls on_final_block
+// Incoming payloads are decoded (signatures recovered) on the caller's
+// thread, off the import strand; undecodable ones are dropped (not scored:
+// p2p relays payloads before the node sees them).
+//
+// If the state file cannot be written, or a block a quorum committed does
+// not import, the driver halts: it stops signing (safety first) and logs why.
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "chain/chain_manager.hpp"
+#include "chain/mempool.hpp"
+#include "consensus/pbft/engine.hpp"
+#include "consensus/pbft/replica.hpp"
+#include "node/importer.hpp"
+#include "node/timer_thread.hpp"
+#include "p2p/host.hpp"
+#include "rpc/node_api.hpp"
+
+namespace tally::node {
+
+struct PbftDriverOptions {
+  consensus::pbft::ReplicaOptions replica;
+  std::filesystem::path state_file;  // <datadir>/pbft_state.rlp
+};
+
+class PbftDriver {
+ public:
+  // Throws std::invalid_argument if `key` is not a validator's.
+  PbftDriver(chain::ChainManager& chain, const consensus::pbft::PbftEngine& engine, chain::Mempool& pool,
+             Importer& importer, const crypto::PrivateKey& key, PbftDriverOptions options);
+  ~PbftDriver();
+  PbftDriver(const PbftDriver&) = delete;
+  PbftDriver& operator=(const PbftDriver&) = delete;
+
+  void attach(p2p::Host* host) { host_ = host; }
+  // Reads the persisted state and starts the replica at head + 1 (on the
+  // import thread, which must be running). Error: an unreadable state file.
+  Result<void> start();
+  // Stops the timers; events that still arrive are ignored.
+  void stop();
+
+  // Any thread.
+  void on_payload(p2p::PeerId from, BytesView payload);
+  void on_transactions();
+  // Import thread: a final block arrived by sync (CertifiedBlocks).
+  void on_final_block(std::uint64_t height, const Hash256& hash);
+
+  rpc::ConsensusStatus status() const;
+  bool halted() const { return halted_.load(); }
+  const Address& address() const { return address_; }
+
+ private:
+  using Actions = consensus::pbft::Actions;
+  void perform(Actions actions);
+  void propose(const consensus::pbft::RequestProposal& request);
+  bool validate(const consensus::pbft::RequestValidation& request);
+  void commit(consensus::pbft::CommitBlock action);
+  void set_timer(const consensus::pbft::SetTimer& timer);
+  void after_commit();
+  void halt(const std::string& why);
+  void publish();
+
+  chain::ChainManager& chain_;
+  const consensus::pbft::PbftEngine& engine_;
+  chain::Mempool& pool_;
+  Importer& importer_;
+  crypto::PrivateKey key_;
+  Address address_{};
+  PbftDriverOptions options_;
+  std::unique_ptr<consensus::pbft::Replica> replica_;  // import thread only
+  TimerThread timers_;
+  p2p::Host* host_ = nullptr;
+
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> halted_{false};
+  std::atomic<bool> pending_poke_{false};  // on_transactions coalesced
+
+  mutable std::mutex status_mutex_;
+  std::uint64_t status_height_ = 0;
+  std::uint64_t status_view_ = 0;
+};
+
+}  // namespace tally::node
