@@ -1,0 +1,106 @@
+#pragma once
+// Real tallyd processes on 127.0.0.1 for the fault suite. Every pair of
+// nodes talks through its own TcpProxy (node i dials the proxy in front of
+// node j, for i < j; peer exchange is off), so a test can cut the network
+// between any two groups and heal it. Processes are stopped by PID when the
+// cluster goes away.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rpc/client.hpp"
+#include "tcp_proxy.hpp"
+
+namespace tally::e2e {
+
+using rpc::Json;
+
+// Polls `condition` every 50 ms until it holds or `limit` passes.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit);
+
+struct NodeSpec {
+  bool mine = false;
+  bool mine_empty = false;  // mine even with no transactions waiting
+  // PBFT: a cluster with any validator runs a PBFT genesis whose validator
+  // set is these nodes (in order); the other nodes are full nodes.
+  bool validator = false;
+};
+
+class Cluster {
+ public:
+  // Writes the genesis and per-node settings under a fresh directory.
+  Cluster(std::string name, std::vector<NodeSpec> nodes);
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  std::size_t size() const { return nodes_.size(); }
+  void start_all();
+  // Starts node i and waits until its RPC answers (bounded).
+  void start(std::size_t i);
+  void stop(std::size_t i);    // SIGTERM, bounded wait, then SIGKILL
+  void kill9(std::size_t i);   // SIGKILL
+  void pause(std::size_t i);   // SIGSTOP
+  void resume(std::size_t i);  // SIGCONT
+  bool running(std::size_t i) const;
+
+  // Cuts every link between a node of `a` and a node of `b`.
+  void partition(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b);
+  void heal();
+
+  // JSON-RPC to node i (a fresh client per call; throws on failure).
+  Json call(std::size_t i, const std::string& method, Json params = Json::array());
+  std::uint64_t block_number(std::size_t i);
+  std::string head_hash(std::size_t i);
+  std::uint64_t peer_count(std::size_t i);
+  // The "finalized" block's number (PBFT: the newest certified block).
+  std::uint64_t finalized_number(std::size_t i);
+  // Canonical block hash at height n, empty if node i has none.
+  std::string hash_at(std::size_t i, std::uint64_t n);
+  bool pbft() const { return pbft_; }
+
+  // All running nodes have the same head.
+  bool converged();
+  // Every pair of nodes agrees on the canonical chain up to the lower head:
+  // block hashes and state roots. Returns the first disagreement.
+  std::optional<std::string> audit();
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::string log_tail(std::size_t i, std::size_t lines = 30) const;
+
+ private:
+  struct Node {
+    NodeSpec spec;
+    std::filesystem::path datadir;
+    std::uint16_t rpc_port = 0;
+    std::uint16_t p2p_port = 0;
+    std::vector<std::string> peers;       // proxy addresses it dials
+    std::filesystem::path validator_key;  // PBFT validators only
+    pid_t pid = -1;
+  };
+  std::vector<std::string> args_of(const Node& node) const;
+  std::string url(std::size_t i) const;
+  TcpProxy* proxy_between(std::size_t a, std::size_t b);
+
+  std::filesystem::path dir_;
+  std::filesystem::path genesis_;
+  bool pbft_ = false;
+  std::vector<Node> nodes_;
+  // proxies_[k] forwards from node from_[k] to node to_[k].
+  std::vector<std::unique_ptr<TcpProxy>> proxies_;
+  std::vector<std::pair<std::size_t, std::size_t>> links_;
+};
+
+// Dev account i's key (the "test ... junk" mnemonic) and a signed EIP-1559
+// transfer from it, as 0x-hex raw bytes.
+std::string signed_transfer(std::uint32_t from, const std::string& to_hex, std::uint64_t wei, std::uint64_t nonce);
+
+}  // namespace tally::e2e
