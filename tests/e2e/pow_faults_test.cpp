@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdlib>
 #include <set>
 #include <thread>
 
@@ -28,6 +29,13 @@ std::string send(Cluster& cluster, std::size_t node, const std::string& raw) {
 
 std::string chain_hash_of(const std::string& raw_hex) {
   return to_hex_prefixed(crypto::keccak256(from_hex(raw_hex, HexPrefix::required).value()));
+}
+
+int soak_rounds(int fallback) {
+  const char* text = std::getenv("TALLY_E2E_SOAK");  // NOLINT(concurrency-mt-unsafe): read before threads start
+  if (text == nullptr) return fallback;
+  const int rounds = std::atoi(text);
+  return rounds > 0 && rounds <= 1'000 ? rounds : fallback;
 }
 
 const std::string kAlice = "0x00000000000000000000000000000000000a11ce";
@@ -107,7 +115,9 @@ TEST(PowFaults, KilledNodesRecoverAndNoAcknowledgedTransactionIsLost) {
       }
     }
   };
-  for (int round = 0; round < 3; ++round) {
+  // TALLY_E2E_SOAK=N: N rounds instead of 3 (a longer soak, not run by default).
+  const int rounds = soak_rounds(3);
+  for (int round = 0; round < rounds; ++round) {
     const std::size_t victim = static_cast<std::size_t>(round % 3);  // the miner too
     send_some(30);
     const auto before = cluster.block_number(victim);
