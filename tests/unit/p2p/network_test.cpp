@@ -36,7 +36,7 @@ class LineTest : public ::testing::Test {
 };
 
 TEST_F(LineTest, TransactionReachesEveryNodeAndEachRelaysItOnce) {
-  make_line(4);
+  make_line(6);
   const auto tx = make_tx(5);
   nodes_[0]->chain.add_local_tx(tx);
   ASSERT_TRUE(wait_until([&] {
@@ -47,8 +47,8 @@ TEST_F(LineTest, TransactionReachesEveryNodeAndEachRelaysItOnce) {
   }));
   // Each node announced it once, to the one neighbour that lacked it; each
   // fetched it once.
-  for (std::size_t i = 0; i < 4; ++i) {
-    EXPECT_EQ(nodes_[i]->sent(MessageType::new_tx_hashes), i < 3 ? 1U : 0U) << i;
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(nodes_[i]->sent(MessageType::new_tx_hashes), i < 5 ? 1U : 0U) << i;
     EXPECT_EQ(nodes_[i]->received(MessageType::txs), i > 0 ? 1U : 0U) << i;
     EXPECT_EQ(nodes_[i]->sent(MessageType::get_txs), i > 0 ? 1U : 0U) << i;
   }
