@@ -19,6 +19,16 @@ struct RpcConfig {
   std::vector<std::string> cors_origins;  // empty: no CORS headers (geth's default)
 };
 
+// Prometheus metrics (GET /metrics). Off by default, as in geth and
+// CometBFT.
+struct MetricsConfig {
+  bool enabled = false;
+  // Unset: served on the JSON-RPC port. Set: on a listener of its own at
+  // address:port (0: an ephemeral port), as geth's --metrics.port 6060.
+  std::optional<std::uint16_t> port;
+  std::string address = "127.0.0.1";
+};
+
 struct P2pConfig {
   bool enabled = true;
   std::string address = "127.0.0.1";
@@ -61,6 +71,7 @@ struct NodeConfig {
   std::filesystem::path datadir;
   std::filesystem::path genesis_file;  // empty: the built-in dev genesis
   RpcConfig rpc;
+  MetricsConfig metrics;
   P2pConfig p2p;
   MiningConfig mining;
   PbftConfig pbft;

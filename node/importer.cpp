@@ -49,6 +49,11 @@ std::size_t Importer::queued() const {
   return tasks_.size();
 }
 
+std::uint64_t Importer::imports(chain::ImportStatus status) const {
+  const auto index = static_cast<std::size_t>(status);
+  return index < imports_.size() ? imports_[index].load(std::memory_order_relaxed) : 0;
+}
+
 namespace {
 chain::ImportResult refused(const chain::Block& block, std::string why) {
   chain::ImportResult result;
@@ -131,8 +136,11 @@ chain::ImportResult Importer::import(const chain::Block& block, const std::vecto
   } catch (const std::exception& e) {
     // A storage failure: the import did not happen (one atomic batch).
     spdlog::critical("import of block {} failed: {}", block.header.number, e.what());
+    imports_[static_cast<std::size_t>(chain::ImportStatus::invalid)].fetch_add(1, std::memory_order_relaxed);
     return refused(block, std::string("storage failure: ") + e.what());
   }
+  const auto index = static_cast<std::size_t>(result.status);
+  if (index < imports_.size()) imports_[index].fetch_add(1, std::memory_order_relaxed);
   if (result.head_change) {
     chain::sync_pool(pool_, chain_, *result.head_change, unix_ms());
     for (const auto& listener : listeners_) {

@@ -5,6 +5,8 @@
 // (miner, RPC, p2p) submits it and gets a future; listeners hear of every
 // head change on this thread, after the pool has been updated.
 
+#include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -51,6 +53,9 @@ class Importer {
   void post(std::function<void()> task);
 
   std::size_t queued() const;
+  // Blocks that reached the chain (queue refusals are not counted), by the
+  // import's result. Any thread.
+  std::uint64_t imports(chain::ImportStatus status) const;
 
  private:
   void run();
@@ -61,6 +66,7 @@ class Importer {
   chain::ChainManager& chain_;
   chain::Mempool& pool_;
   std::vector<HeadListener> listeners_;
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(chain::ImportStatus::invalid) + 1> imports_{};
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -59,6 +59,11 @@ void add_node_options(CLI::App& app, NodeConfig& config, std::string& miner_addr
   app.add_option("--rpc-port", config.rpc.port, "JSON-RPC port (HTTP and WebSocket)")->capture_default_str();
   app.add_option("--rpc-cors", config.rpc.cors_origins, "Allowed browser origins (repeatable; * for any)");
   app.add_flag("!--no-rpc", config.rpc.enabled, "Do not serve JSON-RPC");
+  app.add_flag("--metrics", config.metrics.enabled, "Serve Prometheus metrics at GET /metrics (on the JSON-RPC port)");
+  app.add_option_function<std::uint16_t>(
+      "--metrics-port", [&config](const std::uint16_t& port) { config.metrics.port = port; },
+      "Serve the metrics on this port of their own instead of the JSON-RPC port (geth uses 6060)");
+  app.add_option("--metrics-addr", config.metrics.address, "Listen address of --metrics-port")->capture_default_str();
   app.add_option("--p2p-addr", config.p2p.address, "Peer-to-peer listen address")->capture_default_str();
   app.add_option("--p2p-port", config.p2p.port, "Peer-to-peer port")->capture_default_str();
   app.add_option("--peer", config.p2p.peers, "Bootstrap peer host:port (repeatable)");

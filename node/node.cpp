@@ -51,6 +51,11 @@ Node::~Node() {
 
 Result<std::unique_ptr<Node>> Node::open(NodeConfig config) {
   if (config.datadir.empty()) return fail("no datadir given (--datadir)");
+  if (config.metrics.enabled && !config.metrics.port && !config.rpc.enabled) {
+    return fail(
+        "--metrics is served on the JSON-RPC port, which --no-rpc turns off; add --metrics-port PORT to "
+        "serve metrics on a port of their own");
+  }
   auto genesis = config.genesis_file.empty() ? chain::parse_genesis(chain::dev_genesis_json())
                                              : chain::load_genesis_file(config.genesis_file);
   if (!genesis) return fail("genesis: " + genesis.error().message);
@@ -109,8 +114,10 @@ void Node::wire() {
   eth_ = std::make_unique<rpc::EthApi>(api());
   eth_->register_methods(methods_);
   bridge_ = std::make_unique<P2pBridge>(*chain_, *pool_, *pool_service_, *importer_);
+  metrics_ = std::make_unique<NodeMetrics>();
 
   importer_->add_head_listener([this](const chain::HeadChange& change) {
+    metrics_->on_head_change(change);
     miner_->on_head_change();
     eth_->on_head_change(change);
     bridge_->on_head_change(change);
@@ -181,6 +188,7 @@ Result<void> Node::start() {
   }
   if (started) started = miner_->launch();
   if (started) started = start_rpc();
+  if (started) started = start_metrics();
   if (!started) {
     stop();
     return started;
@@ -274,14 +282,54 @@ Result<void> Node::start_rpc() {
     options.admin_token = *token;
     spdlog::info("rpc: admin and miner methods need the bearer token in {}", (config_.datadir / "rpc.token").string());
   }
+  const bool shares_metrics = config_.metrics.enabled && !config_.metrics.port;
+  if (shares_metrics) options.get_resources.push_back(metrics_resource());
   rpc_server_ = std::make_unique<rpc::Server>(methods_, options);
   if (auto listening = rpc_server_->start(); !listening) return fail("rpc: " + listening.error().message);
   spdlog::info("JSON-RPC on http://{}:{} (WebSocket on the same port)", config_.rpc.address, rpc_server_->port());
+  if (shares_metrics) spdlog::info("metrics on http://{}:{}/metrics", config_.rpc.address, rpc_server_->port());
+  return {};
+}
+
+rpc::GetResource Node::metrics_resource() {
+  rpc::GetResource resource;
+  resource.path = "/metrics";
+  resource.content_type = metrics::kContentType;
+  // Runs on the server's I/O threads; stop() stops the servers before any
+  // part goes away, and every part read here is thread-safe.
+  resource.body = [this] {
+    MetricsSources sources;
+    sources.chain = chain_.get();
+    sources.pool = pool_.get();
+    sources.importer = importer_.get();
+    sources.journal = journal_.get();
+    if (!engine_->has_finality()) sources.miner = miner_.get();
+    sources.host = host_.get();
+    sources.rpc = rpc_server_.get();
+    sources.pbft = pbft_.get();
+    return metrics_->render(sources);
+  };
+  return resource;
+}
+
+Result<void> Node::start_metrics() {
+  if (!config_.metrics.enabled || !config_.metrics.port) return {};  // none, or on the JSON-RPC port
+  rpc::ServerOptions options;
+  options.bind_address = config_.metrics.address;
+  options.port = *config_.metrics.port;
+  options.threads = 1;
+  options.jsonrpc = false;
+  options.get_resources.push_back(metrics_resource());
+  options.log = [](const std::string& message) { spdlog::warn("metrics: {}", message); };
+  metrics_server_ = std::make_unique<rpc::Server>(no_methods_, options);
+  if (auto listening = metrics_server_->start(); !listening) return fail("metrics: " + listening.error().message);
+  spdlog::info("metrics on http://{}:{}/metrics", config_.metrics.address, metrics_server_->port());
   return {};
 }
 
 void Node::stop() {
   // Outside in: no new requests, no new blocks, then the writer.
+  if (metrics_server_) metrics_server_->stop();
   if (rpc_server_) rpc_server_->stop();
   if (miner_) miner_->shutdown();
   if (host_) host_->stop();
@@ -293,6 +341,12 @@ void Node::stop() {
 
 std::uint16_t Node::rpc_port() const {
   return rpc_server_ ? rpc_server_->port() : 0;
+}
+
+std::uint16_t Node::metrics_port() const {
+  if (!config_.metrics.enabled) return 0;
+  if (metrics_server_) return metrics_server_->port();
+  return config_.metrics.port ? 0 : rpc_port();
 }
 
 std::uint16_t Node::p2p_port() const {

@@ -28,15 +28,16 @@
 #include "node/importer.hpp"
 #include "node/miner_service.hpp"
 #include "node/node_info.hpp"
+#include "node/node_metrics.hpp"
 #include "node/p2p_bridge.hpp"
 #include "node/pbft_driver.hpp"
 #include "node/pool_service.hpp"
 #include "rpc/method.hpp"
 #include "rpc/node_api.hpp"
+#include "rpc/server.hpp"
 
 namespace tally::rpc {
 class EthApi;
-class Server;
 }  // namespace tally::rpc
 namespace tally::p2p {
 class Host;
@@ -59,6 +60,10 @@ class Node {
   void stop();
 
   std::uint16_t rpc_port() const;
+  // Where GET /metrics is served: the metrics listener's port, or the
+  // JSON-RPC port when metrics share it; 0 when metrics are off.
+  std::uint16_t metrics_port() const;
+  const NodeMetrics& metrics() const { return *metrics_; }
   std::uint16_t p2p_port() const;
   p2p::Host* host() { return host_.get(); }
   rpc::NodeApi api();
@@ -81,6 +86,8 @@ class Node {
   Result<void> restore_pool();
   Result<void> start_p2p();
   Result<void> start_rpc();
+  Result<void> start_metrics();
+  rpc::GetResource metrics_resource();
   Result<void> open_pbft();
   void wire_pbft();
   void tick_certified();
@@ -99,7 +106,10 @@ class Node {
   std::unique_ptr<NodeInfoService> info_;
   std::unique_ptr<rpc::EthApi> eth_;
   rpc::MethodTable methods_;
+  std::unique_ptr<NodeMetrics> metrics_;
   std::unique_ptr<rpc::Server> rpc_server_;
+  rpc::MethodTable no_methods_;                  // the metrics listener serves no JSON-RPC
+  std::unique_ptr<rpc::Server> metrics_server_;  // with MetricsConfig::port only
   std::unique_ptr<P2pBridge> bridge_;
   std::unique_ptr<p2p::Host> host_;
   // PBFT (declared after the host and the importer: destroyed before them).

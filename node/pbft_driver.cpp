@@ -136,8 +136,11 @@ rpc::ConsensusStatus PbftDriver::status() const {
 
 void PbftDriver::publish() {
   std::lock_guard lock(status_mutex_);
-  status_height_ = replica_->height();
-  status_view_ = replica_->view();
+  const auto height = replica_->height();
+  const auto view = replica_->view();
+  if (height == status_height_ && view > status_view_) view_changes_.fetch_add(1);
+  status_height_ = height;
+  status_view_ = view;
 }
 
 void PbftDriver::halt(const std::string& why) {

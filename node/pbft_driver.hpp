@@ -70,6 +70,9 @@ class PbftDriver {
 
   rpc::ConsensusStatus status() const;
   bool halted() const { return halted_.load(); }
+  // Times the replica moved to a higher view within a height (a view
+  // change it started or joined), since start.
+  std::uint64_t view_changes() const { return view_changes_.load(); }
   const Address& address() const { return address_; }
 
  private:
@@ -98,6 +101,7 @@ class PbftDriver {
   std::atomic<bool> stopped_{false};
   std::atomic<bool> halted_{false};
   std::atomic<bool> pending_poke_{false};  // on_transactions coalesced
+  std::atomic<std::uint64_t> view_changes_{0};
 
   mutable std::mutex status_mutex_;
   std::uint64_t status_height_ = 0;

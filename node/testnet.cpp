@@ -10,8 +10,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
-#include <deque>
 #include <ctime>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -329,7 +329,8 @@ int init(const InitOptions& options) {
            << "datadir = " << toml_string(home.string()) << "\n"
            << "genesis = " << toml_string((dir / "genesis.json").string()) << "\n"
            << "rpc-port = " << options.rpc_base_port + i << "\n"
-           << "p2p-port = " << options.p2p_base_port + i << "\n";
+           << "p2p-port = " << options.p2p_base_port + i << "\n"
+           << "metrics = true\n";  // Prometheus text at GET <rpc url>/metrics
     std::string peers;
     for (unsigned j = 0; j < options.nodes; ++j) {
       if (j == i) continue;

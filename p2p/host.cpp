@@ -316,8 +316,14 @@ SyncStatus Host::sync_status() const {
 }
 
 HostStats Host::stats() const {
-  std::lock_guard lock(impl_->snapshot_mutex);
-  return impl_->stats;
+  HostStats stats;
+  {
+    std::lock_guard lock(impl_->snapshot_mutex);
+    stats = impl_->stats;
+  }
+  stats.bytes_received = impl_->bytes_received.load(std::memory_order_relaxed);
+  stats.bytes_sent = impl_->bytes_sent.load(std::memory_order_relaxed);
+  return stats;
 }
 
 std::vector<std::string> Host::banned() const {

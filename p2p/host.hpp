@@ -121,6 +121,10 @@ struct HostStats {
   std::uint64_t bans = 0;
   std::uint64_t blocks_submitted = 0;  // handed to ChainAccess::submit_block
   std::uint64_t txs_submitted = 0;
+  // Bytes read from and written to peers' sockets (frames, headers
+  // included), over all connections since start.
+  std::uint64_t bytes_received = 0;
+  std::uint64_t bytes_sent = 0;
 };
 
 class Host {

@@ -277,7 +277,9 @@ struct Host::Impl {
   // Snapshots for the thread-safe accessors.
   mutable std::mutex snapshot_mutex;
   std::vector<PeerInfo> peer_snapshot;
-  HostStats stats;
+  HostStats stats;  // bytes_received and bytes_sent: filled from the atomics below
+  std::atomic<std::uint64_t> bytes_received{0};
+  std::atomic<std::uint64_t> bytes_sent{0};
   SyncStatus sync_snapshot;
   std::vector<std::string> ban_snapshot;
 };

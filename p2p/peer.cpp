@@ -58,7 +58,8 @@ void Peer::start() {
 
 void Peer::read_header() {
   asio::async_read(socket_, asio::buffer(header_buffer_),
-                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                     self->host.bytes_received.fetch_add(n, std::memory_order_relaxed);
                      if (self->state == PeerState::closed) return;
                      if (ec) {
                        self->host.on_peer_io_error(self, ec.message());
@@ -80,7 +81,8 @@ void Peer::read_header() {
 void Peer::read_payload() {
   payload_buffer_.resize(frame_header_.payload_length);
   asio::async_read(socket_, asio::buffer(payload_buffer_),
-                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                     self->host.bytes_received.fetch_add(n, std::memory_order_relaxed);
                      if (self->state == PeerState::closed) return;
                      if (ec) {
                        self->host.on_peer_io_error(self, ec.message());
@@ -120,7 +122,8 @@ void Peer::queue_frame(Bytes frame) {
 void Peer::write_next() {
   writing_ = true;
   asio::async_write(socket_, asio::buffer(queue_.front()),
-                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                      self->host.bytes_sent.fetch_add(n, std::memory_order_relaxed);
                       if (self->state == PeerState::closed) return;
                       self->queued_bytes_ -= self->queue_.front().size();
                       self->queue_.pop_front();

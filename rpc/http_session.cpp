@@ -73,7 +73,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     if (ec) return;  // timeout, reset: the session ends and the socket closes
     HttpRequest& request = parser_->get();
-    if (websocket::is_upgrade(request)) return upgrade(parser_->release());
+    if (websocket::is_upgrade(request) && shared_.options.jsonrpc) return upgrade(parser_->release());
     const bool keep_alive = request.keep_alive();
     send(answer(request), !keep_alive, false);
   }
@@ -95,7 +95,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     const auto cors = origin.empty() ? std::nullopt : shared_.allowed_origin(origin);
     HttpResponse response;
     const bool cors_on = !shared_.options.cors_origins.empty();
-    if (request.method() == http::verb::options && cors_on) {
+    const GetResource* resource = request.method() == http::verb::get ? find_resource(request) : nullptr;
+    if (resource != nullptr) {
+      response = serve(*resource);
+    } else if (!shared_.options.jsonrpc) {
+      response = refuse_without_jsonrpc(request);
+    } else if (request.method() == http::verb::options && cors_on) {
       response = HttpResponse(http::status::no_content, request.version());
       if (cors) {
         response.set(http::field::access_control_allow_methods, "POST, OPTIONS");
@@ -117,6 +122,47 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       response.set(http::field::vary, "Origin");
     }
     response.version(request.version());
+    return response;
+  }
+
+  const GetResource* find_resource(const HttpRequest& request) const {
+    const auto target = to_std(request.target());
+    const auto path = target.substr(0, target.find('?'));
+    for (const auto& resource : shared_.options.get_resources) {
+      if (resource.path == path) return &resource;
+    }
+    return nullptr;
+  }
+
+  HttpResponse serve(const GetResource& resource) {
+    shared_.get_requests.fetch_add(1);
+    try {
+      HttpResponse response(http::status::ok, 11);
+      response.set(http::field::content_type, resource.content_type);
+      response.body() = resource.body ? resource.body() : std::string();
+      return response;
+    } catch (const std::exception& e) {
+      shared_.log("GET " + resource.path + " failed: " + e.what());
+      return error_response(http::status::internal_server_error, code::kInternal,
+                            "internal error: " + std::string(e.what()));
+    }
+  }
+
+  // A listener without JSON-RPC: 404 for a GET of an unknown path, 405 for
+  // any other method.
+  HttpResponse refuse_without_jsonrpc(const HttpRequest& request) const {
+    std::string paths;
+    for (const auto& resource : shared_.options.get_resources) {
+      paths += (paths.empty() ? "" : ", ") + resource.path;
+    }
+    if (request.method() == http::verb::get) {
+      return error_response(
+          http::status::not_found, code::kInvalidRequest,
+          "not found: " + std::string(to_std(request.target()).substr(0, 200)) + "; this port serves GET " + paths);
+    }
+    auto response = error_response(http::status::method_not_allowed, code::kInvalidRequest,
+                                   "method not allowed: this port serves GET " + paths + " only (no JSON-RPC)");
+    response.set(http::field::allow, "GET");
     return response;
   }
 

@@ -16,10 +16,8 @@ struct Call {
   std::optional<Json> refusal;  // a complete error response
 };
 
-void count(const ProcessOptions& options, bool error) {
-  if (options.counters == nullptr) return;
-  options.counters->calls.fetch_add(1, std::memory_order_relaxed);
-  if (error) options.counters->errors.fetch_add(1, std::memory_order_relaxed);
+void count(const ProcessOptions& options, bool error, std::string_view method = {}) {
+  if (options.counters != nullptr) options.counters->count(method, error);
 }
 
 void log_internal(const ProcessOptions& options, const std::string& message) {
@@ -116,7 +114,7 @@ std::optional<Json> process_call(const Json& request, CallContext& context, cons
   } else {
     response = invoke(name, *method, params, id, context, options);
   }
-  count(options, response.contains("error"));
+  count(options, response.contains("error"), name);
   if (!has_id) return std::nullopt;
   return response;
 }
@@ -151,6 +149,33 @@ std::optional<Json> process_batch(const Json& batch, CallContext& context, const
 }
 
 }  // namespace
+
+CallCounters::CallCounters(const MethodTable& methods) : per_method_(true) {
+  for (const auto& name : methods.names()) {
+    if (name != kOtherMethods) methods_.try_emplace(name);
+  }
+}
+
+void CallCounters::count(std::string_view method, bool error) {
+  calls.fetch_add(1, std::memory_order_relaxed);
+  if (error) errors.fetch_add(1, std::memory_order_relaxed);
+  if (!per_method_) return;
+  const auto it = methods_.find(method);
+  Counts& counts = it == methods_.end() ? other_ : it->second;
+  counts.calls.fetch_add(1, std::memory_order_relaxed);
+  if (error) counts.errors.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<MethodCallCount> CallCounters::by_method() const {
+  std::vector<MethodCallCount> out;
+  auto add = [&out](const std::string& name, const Counts& counts) {
+    const auto called = counts.calls.load(std::memory_order_relaxed);
+    if (called > 0) out.push_back(MethodCallCount{name, called, counts.errors.load(std::memory_order_relaxed)});
+  };
+  for (const auto& [name, counts] : methods_) add(name, counts);
+  add(kOtherMethods, other_);
+  return out;
+}
 
 Json make_error_response(const Json& id, int code, const std::string& message, const std::optional<Json>& data) {
   Json error = {{"code", code}, {"message", message}};

@@ -7,9 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "rpc/method.hpp"
 
@@ -22,10 +24,43 @@ inline constexpr std::size_t kDefaultMaxBatch = 100;
 // Deeper JSON nesting is refused before parsing (the parser recurses).
 inline constexpr std::size_t kMaxJsonDepth = 64;
 
+// Calls and errors of one method (ServerStats::methods).
+struct MethodCallCount {
+  std::string method;  // a name from the method table, or kOtherMethods
+  std::uint64_t calls = 0;
+  std::uint64_t errors = 0;
+};
+
+// Where calls are counted that name no method of the table, or that are
+// refused before a method is known (invalid requests, parse errors).
+inline constexpr const char* kOtherMethods = "other";
+
 // Counts kept across requests; the server exposes them as metrics.
 struct CallCounters {
+  CallCounters() = default;
+  // Also counts per method of `methods`: the names are fixed here, so the
+  // set of counters (and of metric labels) stays bounded whatever clients
+  // send.
+  explicit CallCounters(const MethodTable& methods);
+  CallCounters(const CallCounters&) = delete;
+  CallCounters& operator=(const CallCounters&) = delete;
+
+  // Counts one call of `method` (empty: none known). Thread-safe.
+  void count(std::string_view method, bool error);
+  // The methods called at least once, by name, then kOtherMethods if any.
+  std::vector<MethodCallCount> by_method() const;
+
   std::atomic<std::uint64_t> calls{0};   // calls dispatched or refused, notifications included
   std::atomic<std::uint64_t> errors{0};  // error objects answered (or due, for notifications)
+
+ private:
+  struct Counts {
+    std::atomic<std::uint64_t> calls{0};
+    std::atomic<std::uint64_t> errors{0};
+  };
+  std::map<std::string, Counts, std::less<>> methods_;  // built once, never changed
+  Counts other_;
+  bool per_method_ = false;
 };
 
 struct ProcessOptions {

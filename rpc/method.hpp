@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -94,6 +95,12 @@ class MethodTable {
     return it == methods_.end() ? nullptr : &it->second;
   }
   std::size_t size() const noexcept { return methods_.size(); }
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    out.reserve(methods_.size());
+    for (const auto& entry : methods_) out.push_back(entry.first);
+    return out;
+  }
 
  private:
   std::unordered_map<std::string, Method> methods_;

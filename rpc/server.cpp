@@ -14,7 +14,8 @@ using namespace detail;  // NOLINT(google-build-using-namespace): the server's o
 
 namespace detail {
 
-ServerShared::ServerShared(const MethodTable& table, ServerOptions opts) : methods(table), options(std::move(opts)) {
+ServerShared::ServerShared(const MethodTable& table, ServerOptions opts)
+    : methods(table), options(std::move(opts)), counters(table) {
   process.max_batch = options.max_batch;
   process.counters = &counters;
   process.log = [this](const std::string& message) { log(message); };
@@ -202,6 +203,8 @@ ServerStats Server::stats() const {
   stats.connections_refused = shared.refused.load();
   stats.slow_clients_dropped = shared.slow_dropped.load();
   stats.open_connections = shared.open.load();
+  stats.get_requests = shared.get_requests.load();
+  stats.methods = shared.counters.by_method();
   return stats;
 }
 

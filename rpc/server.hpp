@@ -19,6 +19,16 @@
 
 namespace tally::rpc {
 
+// A resource answered on HTTP GET instead of JSON-RPC (the node's
+// Prometheus metrics). `body` runs on an I/O thread for each request, so it
+// must be thread-safe; if it throws, the client gets 500 and the failure is
+// logged.
+struct GetResource {
+  std::string path;  // exact path, e.g. "/metrics"; a query string is ignored
+  std::string content_type;
+  std::function<std::string()> body;
+};
+
 struct ServerOptions {
   std::string bind_address = "127.0.0.1";        // an IP address, or "localhost"
   std::uint16_t port = 8545;                     // 0: an ephemeral port, see Server::port()
@@ -49,6 +59,11 @@ struct ServerOptions {
   // token is empty).
   std::string admin_token;
   bool trust_loopback = true;
+  // Answered on GET of their path (any other GET is refused as before).
+  std::vector<GetResource> get_resources;
+  // false: a listener for get_resources only. POST and WebSocket upgrades
+  // are refused (405), and an unknown path gets 404.
+  bool jsonrpc = true;
   // Where failures inside the server and handlers are reported; empty:
   // standard error.
   std::function<void(const std::string&)> log;
@@ -63,6 +78,10 @@ struct ServerStats {
   std::uint64_t connections_refused = 0;   // over max_connections
   std::uint64_t slow_clients_dropped = 0;  // WebSocket send queue over its limit
   std::uint64_t open_connections = 0;
+  std::uint64_t get_requests = 0;  // answered from get_resources (200 or 500)
+  // Per method of the table the server was given (kOtherMethods: unknown
+  // names and requests refused before dispatch); only those called.
+  std::vector<MethodCallCount> methods;
 };
 
 class Server {

@@ -62,6 +62,7 @@ struct ServerShared {
   CallCounters counters;
   std::atomic<std::uint64_t> http_requests{0};
   std::atomic<std::uint64_t> ws_messages{0};
+  std::atomic<std::uint64_t> get_requests{0};
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> refused{0};
   std::atomic<std::uint64_t> slow_dropped{0};

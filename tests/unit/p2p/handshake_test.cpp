@@ -22,6 +22,21 @@ TEST(Handshake, TwoNodesConnectAndKnowEachOther) {
   EXPECT_EQ(peers[0].client_name, "tally");
 }
 
+TEST(Handshake, BytesAreCountedBothWays) {
+  TestNode a(test_options());
+  ASSERT_TRUE(a.start());
+  TestNode b(test_options({a.address()}));
+  ASSERT_TRUE(b.start());
+  ASSERT_TRUE(wait_until([&] { return a.connected_to(b) && b.connected_to(a); }));
+  // Once nothing is in flight, what one side wrote the other has read.
+  ASSERT_TRUE(wait_until([&] {
+    const auto sa = a.host->stats();
+    const auto sb = b.host->stats();
+    return sa.bytes_sent > 0 && sb.bytes_sent > 0 && sa.bytes_sent == sb.bytes_received &&
+           sb.bytes_sent == sa.bytes_received;
+  }));
+}
+
 TEST(Handshake, WrongChainIdIsRefusedWithAReasonOnBothSides) {
   TestNode a(test_options(), 1);
   ASSERT_TRUE(a.start());
