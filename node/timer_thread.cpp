@@ -45,8 +45,10 @@ void TimerThread::run() {
     }
     const auto now = std::chrono::steady_clock::now();
     if (next->second.due > now) {
-      // Wakes early when a timer is set, replaced or cancelled.
-      wake_.wait_until(lock, next->second.due);
+      // Wakes early when a timer is set, replaced or cancelled. A copy of the
+      // deadline: the entry may be erased while the lock is released.
+      const auto due = next->second.due;
+      wake_.wait_until(lock, due);
       continue;
     }
     Callback callback = std::move(next->second.callback);

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +63,17 @@ bool reap(pid_t pid, std::chrono::milliseconds limit) {
   } while (std::chrono::steady_clock::now() < deadline);
   return false;
 }
+
+// A TCP socket, closed when it goes out of scope.
+struct Socket {
+  Socket() : fd(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (fd < 0) throw std::runtime_error("socket() failed");
+  }
+  ~Socket() { ::close(fd); }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  int fd;
+};
 
 std::uint64_t quantity(const Json& value) {
   return std::stoull(value.get<std::string>(), nullptr, 16);
@@ -126,7 +138,10 @@ Cluster::Cluster(std::string name, std::vector<NodeSpec> nodes) {
       const auto key = crypto::generate_private_key();
       node.validator_key = dir_ / ("node" + std::to_string(nodes_.size()) + ".validator.key");
       std::ofstream(node.validator_key) << to_hex(key.bytes) << "\n";
-      validators.push_back(crypto::to_checksum_address(crypto::address_of(crypto::public_key_of(key))));
+      const auto address = crypto::address_of(crypto::public_key_of(key));
+      validators.push_back(crypto::to_checksum_address(address));
+      node.validator_address = to_hex_prefixed(address);
+      validator_nodes_.push_back(nodes_.size());
     }
     nodes_.push_back(std::move(node));
   }
@@ -170,7 +185,8 @@ std::vector<std::string> Cluster::args_of(const Node& node) const {
                                 "--p2p-backoff-max-ms",
                                 "2000",
                                 "--log-level",
-                                "debug"};
+                                "debug",
+                                "--metrics"};
   for (const auto& peer : node.peers) {
     args.push_back("--peer");
     args.push_back(peer);
@@ -247,6 +263,66 @@ void Cluster::resume(std::size_t i) {
 
 bool Cluster::running(std::size_t i) const {
   return nodes_.at(i).pid > 0;
+}
+
+void Cluster::wipe_datadir(std::size_t i) {
+  if (running(i)) throw std::logic_error("wipe_datadir: node" + std::to_string(i) + " is running");
+  fs::remove_all(nodes_.at(i).datadir);
+}
+
+std::string Cluster::validator_address(std::size_t i) const {
+  const auto& address = nodes_.at(i).validator_address;
+  if (address.empty()) throw std::logic_error("node" + std::to_string(i) + " is not a validator");
+  return address;
+}
+
+std::size_t Cluster::primary_node(std::uint64_t height, std::uint64_t view) const {
+  if (validator_nodes_.empty()) throw std::logic_error("not a PBFT cluster");
+  return validator_nodes_.at((height + view) % validator_nodes_.size());
+}
+
+std::string Cluster::metrics_text(std::size_t i) {
+  const Socket connection;
+  const int fd = connection.fd;
+  timeval limit{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(nodes_.at(i).rpc_port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {  // NOLINT
+    throw std::runtime_error("metrics: cannot connect to node" + std::to_string(i));
+  }
+  const std::string request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+    throw std::runtime_error("metrics: cannot send to node" + std::to_string(i));
+  }
+  // Read to the end (the server closes), at most 4 MiB and 10 s.
+  std::string response;
+  std::array<char, 16'384> buffer{};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (response.size() < (4U << 20U) && std::chrono::steady_clock::now() < deadline) {
+    const ssize_t got = ::recv(fd, buffer.data(), buffer.size(), 0);
+    if (got < 0) throw std::runtime_error("metrics: no answer from node" + std::to_string(i));
+    if (got == 0) break;
+    response.append(buffer.data(), static_cast<std::size_t>(got));
+  }
+  const auto body = response.find("\r\n\r\n");
+  if (!response.starts_with("HTTP/1.1 200") || body == std::string::npos) {
+    throw std::runtime_error("metrics: node" + std::to_string(i) + " answered " + response.substr(0, 200));
+  }
+  return response.substr(body + 4);
+}
+
+std::optional<double> Cluster::metric(std::size_t i, const std::string& name) {
+  std::istringstream lines(metrics_text(i));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() > name.size() && line.starts_with(name) && line[name.size()] == ' ') {
+      return std::stod(line.substr(name.size() + 1));
+    }
+  }
+  return std::nullopt;
 }
 
 void Cluster::partition(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b) {

@@ -51,6 +51,9 @@ class Cluster {
   void pause(std::size_t i);   // SIGSTOP
   void resume(std::size_t i);  // SIGCONT
   bool running(std::size_t i) const;
+  // Deletes the datadir of stopped node i (its validator key, kept outside
+  // the datadir, stays), so the next start begins from genesis.
+  void wipe_datadir(std::size_t i);
 
   // Cuts every link between a node of `a` and a node of `b`.
   void partition(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b);
@@ -66,6 +69,18 @@ class Cluster {
   // Canonical block hash at height n, empty if node i has none.
   std::string hash_at(std::size_t i, std::uint64_t n);
   bool pbft() const { return pbft_; }
+  // PBFT: the validator nodes in genesis order (validators[k] is node
+  // validator_nodes()[k]), and a validator node's address as 0x-lowercase hex
+  // (as blocks report their "miner").
+  const std::vector<std::size_t>& validator_nodes() const { return validator_nodes_; }
+  std::string validator_address(std::size_t i) const;
+  // The primary of (height, view): validators[(height + view) mod n].
+  std::size_t primary_node(std::uint64_t height, std::uint64_t view) const;
+
+  // GET /metrics of node i (every node serves them on its RPC port), and
+  // one unlabelled sample of it; nullopt when absent.
+  std::string metrics_text(std::size_t i);
+  std::optional<double> metric(std::size_t i, const std::string& name);
 
   // All running nodes have the same head.
   bool converged();
@@ -84,6 +99,7 @@ class Cluster {
     std::uint16_t p2p_port = 0;
     std::vector<std::string> peers;       // proxy addresses it dials
     std::filesystem::path validator_key;  // PBFT validators only
+    std::string validator_address;        // 0x-lowercase hex, validators only
     pid_t pid = -1;
   };
   std::vector<std::string> args_of(const Node& node) const;
@@ -94,6 +110,7 @@ class Cluster {
   std::filesystem::path genesis_;
   bool pbft_ = false;
   std::vector<Node> nodes_;
+  std::vector<std::size_t> validator_nodes_;
   // proxies_[k] forwards from node from_[k] to node to_[k].
   std::vector<std::unique_ptr<TcpProxy>> proxies_;
   std::vector<std::pair<std::size_t, std::size_t>> links_;
