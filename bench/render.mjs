@@ -206,6 +206,49 @@ function plotCurves(entries) {
   return lines.length ? ["## Plots", "", ...lines] : [];
 }
 
+// ------------------------------------------------------------ macro benchmarks
+// Each bench/macro/NAME.mjs exports a default function that returns the
+// Markdown lines of its section, given the shared helpers below.
+function plotLines({ file, title, xlabel, ylabel, logx = false, series }) {
+  const data = series.filter((s) => s.points.length >= 1);
+  if (data.length === 0) return [];
+  const plotDir = join(benchDir, "plots");
+  mkdirSync(plotDir, { recursive: true });
+  const dataFile = join(outDir, file.replace(".png", ".dat"));
+  writeFileSync(dataFile, data.map((s) => s.points.map((p) => p.join(" ")).join("\n")).join("\n\n\n") + "\n");
+  const png = join(plotDir, file);
+  const script = [
+    "set terminal pngcairo size 800,480 noenhanced",
+    `set output '${png}'`,
+    `set title '${title}'`,
+    `set xlabel '${xlabel}'`,
+    `set ylabel '${ylabel}'`,
+    logx ? "set logscale x" : "",
+    "set grid",
+    "set key left top",
+    "plot " + data.map((s, i) => `'${dataFile}' index ${i} with linespoints lw 2 title '${s.title}'`).join(", "),
+  ].join("\n");
+  try {
+    execFileSync("gnuplot", [], { input: script });
+  } catch {
+    execFileSync("gnuplot", [], { input: script.replace("pngcairo", "png") });
+  }
+  copyFileSync(png, join(outDir, file));
+  return [`![${title}](${relative(benchDir, png)})`, ""];
+}
+
+async function macroSections() {
+  const dir = join(benchDir, "macro");
+  if (!existsSync(dir)) return [];
+  const helpers = { outDir, benchDir, machine, command, readJson, median, fmt, ratio, plotLines };
+  const lines = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".mjs")).sort()) {
+    const { default: section } = await import(join(dir, file));
+    lines.push(...section(helpers));
+  }
+  return lines;
+}
+
 // ------------------------------------------------------------ page
 const gib = (machine.memory_kib / 1024 / 1024).toFixed(1);
 const micro = microEntries();
@@ -223,6 +266,7 @@ const page = [
     "move between runs; compare the ratios, which are measured within one run.",
   "",
   ...intakeSection(),
+  ...(await macroSections()),
   ...microSection(micro),
   ...plotCurves(micro),
 ];

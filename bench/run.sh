@@ -13,6 +13,7 @@ QUICK=0
 RUNS=""
 MICRO=1
 INTAKE=1
+MACRO=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) BUILD=$2; shift 2 ;;
@@ -20,7 +21,9 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --skip-micro) MICRO=0; shift ;;
     --skip-intake) INTAKE=0; shift ;;
-    *) echo "usage: bench/run.sh [--build DIR] [--quick] [--runs N] [--skip-micro] [--skip-intake]" >&2; exit 2 ;;
+    --skip-macro) MACRO=0; shift ;;
+    --only-macro) ONLY_MACRO=$2; shift 2 ;;
+    *) echo "usage: bench/run.sh [--build DIR] [--quick] [--runs N] [--skip-micro] [--skip-intake] [--skip-macro] [--only-macro NAME]" >&2; exit 2 ;;
   esac
 done
 for tool in node jq curl gnuplot; do
@@ -97,6 +100,25 @@ if [ "$INTAKE" = 1 ]; then
       fi
       stop_node
     done
+  done
+fi
+
+# Macro benchmarks: each bench/macro/NAME.sh writes its figures as JSON into
+# the results folder and bench/macro/NAME.mjs renders its section.
+if [ "$MACRO" = 1 ]; then
+  for script in "$BENCH_DIR"/macro/*.sh; do
+    [ -e "$script" ] || continue
+    name=$(basename "$script" .sh)
+    [ -z "${ONLY_MACRO:-}" ] || [ "$ONLY_MACRO" = "$name" ] || continue
+    quick=()
+    [ "$QUICK" = 1 ] && quick=(--quick)
+    log "macro benchmark: $name"
+    mkdir -p "$OUT/logs/$name"
+    if ! bash "$script" --build "$BUILD" --out "$OUT" ${RUNS:+--runs "$RUNS"} "${quick[@]}" \
+      >"$OUT/logs/$name/run.txt" 2>&1; then
+      log "macro benchmark $name failed; last lines of $OUT/logs/$name/run.txt:"
+      tail -5 "$OUT/logs/$name/run.txt" >&2
+    fi
   done
 fi
 
