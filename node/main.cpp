@@ -75,7 +75,7 @@ void add_node_options(CLI::App& app, NodeConfig& config, std::string& miner_addr
   app.add_option("--miner-address", miner_address, "Address paid for mined blocks (the etherbase)");
   app.add_option("--miner-threads", config.mining.threads, "Mining threads (default: all cores but one)");
   app.add_option("--mine-empty", empty_blocks,
-                 "Mine empty blocks: auto (dev genesis: only when transactions wait), always, never")
+                 "Mine empty blocks: auto (dev genesis: while transactions wait, then one to close), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   app.add_option("--miner-recommit-ms", config.mining.recommit_ms,

@@ -88,6 +88,18 @@ bool MinerService::mines_empty_blocks() const {
   return !dev_;
 }
 
+// A development chain mines only while transactions wait, so after the
+// block holding a client's transaction nothing would follow it. Clients
+// that learn of inclusion from the next block number (ethers v6 tx.wait()
+// polls receipts on new blocks) could then wait forever if the block landed
+// between their first receipt check and their first block-number poll. One
+// empty block a second later closes that gap; the chain then goes idle.
+bool MinerService::closing_block_due() const {
+  if (!dev_ || config_.empty_blocks != EmptyBlocks::automatic) return false;
+  const chain::Header head = chain_.head_header();
+  return head.gas_used > 0 && unix_seconds() > head.timestamp;
+}
+
 // ---------------------------------------------------------------- templates
 
 Result<MinerService::Template> MinerService::make_template(const Address& beneficiary) const {
@@ -137,10 +149,11 @@ bool MinerService::mine_round(std::stop_token stop) {
   const std::uint64_t seen = events_.load();
   const auto beneficiary = etherbase();
   if (!mining_ || paused_ || !beneficiary) {
+    idle_rounds_.fetch_add(1);
     wait_for_event(stop, seen, kIdleWait);
     return false;
   }
-  const bool empty_ok = mines_empty_blocks();
+  const bool empty_ok = mines_empty_blocks() || closing_block_due();
   if (!empty_ok && pool_.pending_count() == 0) {
     idle_rounds_.fetch_add(1);
     wait_for_event(stop, seen, kIdleWait);
@@ -160,6 +173,7 @@ bool MinerService::mine_round(std::stop_token stop) {
     wait_for_event(stop, seen, kIdleWait);
     return false;
   }
+  const std::lock_guard round(round_mutex_);
   templates_built_.fetch_add(1);
   template_empty_ = work->built.block.transactions.empty();
   if (!grind(*work, stop, true)) return false;
@@ -178,9 +192,9 @@ bool MinerService::grind(Template& work, std::stop_token stop, bool allow_recomm
     round_stop_ = round;
     threads = threads_;
   }
-  // Instant mining sets paused_ before it cancels the round: checked after
-  // publishing ours, the loop never grinds beside it.
-  if (allow_recommit && paused_) round.request_stop();
+  // Instant mining sets paused_ (stop() clears mining_) before it cancels
+  // the round: checked after publishing ours, the loop never grinds on.
+  if (allow_recommit && (paused_ || !mining_)) round.request_stop();
   const std::stop_callback forward_stop(stop, [&round] { round.request_stop(); });
   const std::stop_callback forward_shutdown(shutdown_.get_token(), [&round] { round.request_stop(); });
   const Hash256 parent = work.built.block.header.parent_hash;
@@ -307,6 +321,9 @@ Result<void> MinerService::start(std::optional<unsigned> threads) {
 void MinerService::stop() {
   if (mining_.exchange(false)) spdlog::info("miner: stopped");
   cancel_round();
+  // A block found just before the cancel is imported before stop() returns,
+  // so a caller that reads the head next sees the last block mined.
+  { const std::lock_guard round(round_mutex_); }
   events_.fetch_add(1);
   wake_.notify_all();
 }

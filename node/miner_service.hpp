@@ -38,7 +38,8 @@ class MinerService final : public rpc::MinerApi {
 
   // `engine` is null on chains that are not PoW: every call then explains
   // that validators produce the blocks. `dev`: the genesis is a development
-  // network (instant mining allowed; by default no empty blocks).
+  // network (instant mining allowed; by default empty blocks only to close
+  // a block that carried transactions, see closing_block_due()).
   MinerService(chain::ChainManager& chain, const consensus::pow::PowEngine* engine, chain::Mempool& pool,
                Importer& importer, MiningConfig config, bool dev);
   ~MinerService() override;
@@ -68,7 +69,7 @@ class MinerService final : public rpc::MinerApi {
   // Counters, for status displays and tests.
   std::uint64_t blocks_mined() const { return blocks_mined_.load(); }
   std::uint64_t templates_built() const { return templates_built_.load(); }  // by the mining loop
-  std::uint64_t idle_rounds() const { return idle_rounds_.load(); }          // loop waited: nothing worth mining
+  std::uint64_t idle_rounds() const { return idle_rounds_.load(); }          // loop waited: stopped or nothing to mine
   std::uint64_t hashes_done() const { return hashes_total_.load(); }
 
  private:
@@ -80,6 +81,7 @@ class MinerService final : public rpc::MinerApi {
 
   Result<void> require_pow() const;
   bool mines_empty_blocks() const;
+  bool closing_block_due() const;
   Result<Template> make_template(const Address& beneficiary) const;
   void loop(std::stop_token stop);
   // One round of the loop: build, grind, import. False: nothing to do now.
@@ -114,6 +116,7 @@ class MinerService final : public rpc::MinerApi {
   std::condition_variable_any wake_;
   std::mutex wake_mutex_;
   std::mutex instant_mutex_;  // one instant-mining call at a time
+  std::mutex round_mutex_;    // held by the loop while it grinds and imports; stop() waits on it
 
   std::atomic<std::uint64_t> blocks_mined_{0};
   std::atomic<std::uint64_t> templates_built_{0};

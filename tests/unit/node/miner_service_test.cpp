@@ -122,10 +122,27 @@ TEST_F(MinerServiceTest, DevChainMinesOnlyWhenTransactionsWait) {
   ASSERT_TRUE(node.pool_service().submit(transfer(1, Address{0x55}, ether(), 0)).ok());
   ASSERT_TRUE(wait_until([&] { return head_number() >= 1; }));
   EXPECT_EQ(balance(Address{0x55}), ether());
-  // Nothing waits any more: the miner goes idle again at height 1.
+  // One empty block closes the block that carried the transaction (clients
+  // waiting for the next block see one); then the miner goes idle.
+  ASSERT_TRUE(wait_until([&] { return head_number() >= 2; }));
+  EXPECT_EQ(node.chain().head_header().gas_used, 0U);
   const auto idle = node.miner().idle_rounds();
-  ASSERT_TRUE(wait_until([&] { return node.miner().idle_rounds() > idle; }));
-  EXPECT_EQ(head_number(), 1U);
+  ASSERT_TRUE(wait_until([&] { return node.miner().idle_rounds() > idle + 1; }));
+  EXPECT_EQ(head_number(), 2U);
+}
+
+TEST_F(MinerServiceTest, StopReturnsAfterTheLastBlockItMines) {
+  auto config = base_config();
+  config.mining.enabled = true;
+  config.mining.beneficiary = kPayee;
+  config.mining.empty_blocks = node::EmptyBlocks::always;
+  auto& node = start(config);
+  ASSERT_TRUE(wait_until([&] { return head_number() >= 1; }));
+  node.miner().stop();
+  const auto stopped_at = head_number();
+  const auto idle = node.miner().idle_rounds();
+  ASSERT_TRUE(wait_until([&] { return node.miner().idle_rounds() > idle + 1; }));
+  EXPECT_EQ(head_number(), stopped_at);
 }
 
 TEST_F(MinerServiceTest, AlwaysPolicyMinesEmptyBlocks) {
