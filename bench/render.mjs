@@ -159,6 +159,14 @@ function plotCurves(entries) {
       series: ["BM_StateUpdateCold", "BM_StateUpdateWarm"],
     },
     {
+      file: "intake_import_scaling.png",
+      title: "200 transfers: intake (decode, checks, recovery, pool admission) and block import vs accounts in the state",
+      xlabel: "accounts in the state",
+      ylabel: "time per 200 transfers (µs)",
+      logx: true,
+      series: ["BM_ScalingIntake", "BM_ScalingImport"],
+    },
+    {
       file: "pow_miner_threads.png",
       title: "PoW miner: time for 2^20 nonces vs threads",
       xlabel: "miner threads",

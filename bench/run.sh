@@ -37,7 +37,7 @@ if [ "$QUICK" = 1 ]; then
   TRANSFERS=1000 SENDERS=20 CONCURRENCY=16 READS=2000
   RUNS=${RUNS:-1}
   MICRO_ARGS=(--benchmark_min_time=0.05
-    "--benchmark_filter=^BM_(Keccak|Sha256d|Secp256k1|Tx|BareRecover|Pow(Bare|Seal|Check)|StateUpdate(Cold|Warm)/(10000|100000)$)")
+    "--benchmark_filter=^BM_(Keccak|Sha256d|Secp256k1|Tx|BareRecover|Pow(Bare|Seal|Check)|StateUpdate(Cold|Warm)/(10000|100000)$|Scaling(Intake/(10000|100000)$|Import/(10000|100000)/))")
 else
   TRANSFERS=10000 SENDERS=100 CONCURRENCY=64 READS=20000
   RUNS=${RUNS:-3}
