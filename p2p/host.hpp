@@ -67,6 +67,10 @@ struct HostOptions {
 
   std::int32_t ban_threshold = 100;
   std::chrono::milliseconds ban_duration{600'000};
+  // Misbehaviour points fade by this many per minute, so only sustained
+  // misbehaviour reaches the threshold: rare invalid transactions from a
+  // long-lived peer (a tx that went stale in flight) never add up to a ban.
+  std::int32_t score_decay_per_minute = 10;
 
   std::size_t address_book_max = 1'000;
   std::chrono::milliseconds backoff_base{1'000};
@@ -92,6 +96,10 @@ inline constexpr std::int32_t kScoreUnrequested = 20;    // data nobody asked fo
 inline constexpr std::int32_t kScoreFlood = 25;          // per message over the rate limit
 inline constexpr std::int32_t kScoreBadSyncData = 100;   // headers that do not link, wrong bodies
 inline constexpr std::int32_t kScoreRequestTimeout = 10;
+
+// A score after `elapsed` of decay at `per_minute` points a minute, never
+// below zero.
+std::int32_t decayed_score(std::int32_t score, std::chrono::milliseconds elapsed, std::int32_t per_minute);
 
 struct PeerInfo {
   PeerId id = 0;

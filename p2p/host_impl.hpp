@@ -94,6 +94,7 @@ class Peer : public std::enable_shared_from_this<Peer> {
   std::uint64_t final_height = 0;
 
   std::int32_t score = 0;
+  Clock::time_point score_at = Clock::now();  // when `score` was last decayed
   HashSet known_txs;
   HashSet known_blocks;
   HashSet known_consensus;
@@ -265,6 +266,10 @@ struct Host::Impl {
   Clock::time_point last_book_save = Clock::now();
 
   HashSet seen_txs;
+  // Local transactions waiting for the io thread to announce them: one
+  // announcement (and one fetch per peer) for all that arrived meanwhile.
+  std::mutex announce_mutex;
+  std::vector<Hash256> pending_announces;
   HashSet seen_blocks;      // relayed (announced) blocks
   HashSet received_blocks;  // handed to the node
   HashSet seen_consensus;

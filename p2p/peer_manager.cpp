@@ -294,9 +294,20 @@ void Host::Impl::on_peer_closed(const PeerPtr& peer) {
 
 // ---------------------------------------------------------------- scoring and bans
 
+std::int32_t decayed_score(std::int32_t score, std::chrono::milliseconds elapsed, std::int32_t per_minute) {
+  if (score <= 0 || per_minute <= 0 || elapsed.count() <= 0) return std::max(score, 0);
+  const auto faded = static_cast<std::int64_t>(elapsed.count()) * per_minute / 60'000;
+  return static_cast<std::int32_t>(std::max<std::int64_t>(0, score - faded));
+}
+
 void Host::Impl::misbehave(const PeerPtr& peer, std::int32_t points, const std::string& why) {
   if (peer->state == PeerState::closed) return;
-  peer->score += points;
+  const auto now = Clock::now();
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - peer->score_at);
+  const std::int32_t decayed = decayed_score(peer->score, elapsed, options.score_decay_per_minute);
+  // Keep the remainder of a partly faded point for the next call.
+  if (decayed != peer->score || peer->score == 0) peer->score_at = now;
+  peer->score = decayed + points;
   log(LogLevel::warn,
       peer->label() + ": " + why + " (+" + std::to_string(points) + ", score " + std::to_string(peer->score) + ")");
   if (peer->score < options.ban_threshold) return;
@@ -429,7 +440,9 @@ void Host::Impl::publish_snapshot() {
     info.outbound = peer->outbound;
     info.client_name = peer->hello ? peer->hello->client_name : std::string{};
     info.head_number = peer->head_number;
-    info.score = peer->score;
+    info.score =
+        decayed_score(peer->score, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - peer->score_at),
+                      options.score_decay_per_minute);
     infos.push_back(std::move(info));
   }
   std::vector<std::string> banned_ids;
