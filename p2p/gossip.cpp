@@ -30,6 +30,7 @@ void Host::Impl::expire_requests(Clock::time_point now) {
   for (auto it = tx_requests.begin(); it != tx_requests.end();) {
     it = it->second <= now ? tx_requests.erase(it) : std::next(it);
   }
+  expire_tx_batches(now);
   std::vector<std::pair<std::uint64_t, PendingRequest>> expired;
   for (const auto& [id, request] : requests) {
     if (request.deadline <= now) expired.emplace_back(id, request);
@@ -51,6 +52,23 @@ void Host::Impl::expire_requests(Clock::time_point now) {
 
 // ---------------------------------------------------------------- transactions
 
+void Host::Impl::expire_tx_batches(Clock::time_point now) {
+  std::vector<std::pair<PeerPtr, std::size_t>> late;
+  for (const auto& [id, peer] : peers) {
+    std::size_t count = 0;
+    for (auto& batch : peer->tx_batches) {
+      if (batch.expired || batch.deadline > now) continue;
+      batch.expired = true;  // its hashes left tx_requests at the same deadline
+      ++count;
+    }
+    if (count > 0) late.emplace_back(peer, count);
+  }
+  // Scored after the walk: a ban disconnects, which changes `peers`.
+  for (const auto& [peer, count] : late) {
+    for (std::size_t i = 0; i < count; ++i) misbehave(peer, kScoreRequestTimeout, "a transaction request timed out");
+  }
+}
+
 void Host::Impl::on_new_tx_hashes(const PeerPtr& peer, const NewTxHashes& message) {
   GetTxs request;
   const auto deadline = Clock::now() + options.request_timeout;
@@ -60,9 +78,15 @@ void Host::Impl::on_new_tx_hashes(const PeerPtr& peer, const NewTxHashes& messag
     request.hashes.push_back(hash);
   }
   if (request.hashes.empty()) return;
-  if (peer->tx_batches.size() >= options.max_requests_in_flight) return;  // ask again on a later announcement
+  // Ask again on a later announcement when this peer has too much in flight.
+  const auto waiting = std::count_if(peer->tx_batches.begin(), peer->tx_batches.end(),
+                                     [](const Peer::TxBatch& batch) { return !batch.expired; });
+  if (static_cast<std::size_t>(waiting) >= options.max_requests_in_flight ||
+      peer->tx_batches.size() >= 2 * options.max_requests_in_flight) {
+    return;
+  }
   for (const auto& hash : request.hashes) tx_requests[hash] = deadline;
-  peer->tx_batches.push_back(request.hashes);
+  peer->tx_batches.push_back(Peer::TxBatch{request.hashes, deadline});
   peer->send(request);
 }
 
@@ -86,9 +110,13 @@ void Host::Impl::on_txs(const PeerPtr& peer, Txs message) {
     misbehave(peer, kScoreUnrequested, "transactions nobody asked for");
     return;
   }
-  const auto batch = std::move(peer->tx_batches.front());
+  const Peer::TxBatch answered = std::move(peer->tx_batches.front());
   peer->tx_batches.pop_front();
-  for (const auto& hash : batch) tx_requests.erase(hash);
+  // An expired batch's hashes may have been asked of another peer since.
+  if (!answered.expired) {
+    for (const auto& hash : answered.hashes) tx_requests.erase(hash);
+  }
+  const auto& batch = answered.hashes;
   std::vector<Hash256> hashes;
   std::vector<chain::Transaction> wanted;
   for (auto& tx : message.transactions) {

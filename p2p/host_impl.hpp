@@ -102,8 +102,16 @@ class Peer : public std::enable_shared_from_this<Peer> {
   TokenBucket byte_bucket;
 
   bool asked_for_peers = false;
-  std::deque<std::vector<Hash256>> tx_batches;  // GetTxs in flight, oldest first
-  std::size_t requests_in_flight = 0;           // headers and bodies
+  // GetTxs in flight, oldest first (replies come in request order). A batch
+  // past its deadline stays, marked expired, to match a late reply; it no
+  // longer counts against the requests a peer may have in flight.
+  struct TxBatch {
+    std::vector<Hash256> hashes;
+    Clock::time_point deadline;
+    bool expired = false;
+  };
+  std::deque<TxBatch> tx_batches;
+  std::size_t requests_in_flight = 0;  // headers and bodies
   Clock::time_point sync_cooldown_until{};
 
  private:
@@ -225,6 +233,7 @@ struct Host::Impl {
   void relay_consensus(const Hash256& hash, const Bytes& payload, PeerId except);
   std::uint64_t send_request(const PeerPtr& peer, PendingRequest request, const Message& message);
   void expire_requests(Clock::time_point now);
+  void expire_tx_batches(Clock::time_point now);
   void submit_block(PeerId from, chain::Block block);
 
   // ---- sync.cpp

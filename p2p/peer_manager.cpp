@@ -286,7 +286,8 @@ void Host::Impl::on_peer_closed(const PeerPtr& peer) {
     fetch = fetch->second.peer == peer->id ? block_fetches.erase(fetch) : std::next(fetch);
   }
   for (const auto& batch : peer->tx_batches) {
-    for (const auto& hash : batch) tx_requests.erase(hash);
+    if (batch.expired) continue;
+    for (const auto& hash : batch.hashes) tx_requests.erase(hash);
   }
   if (sync.active && sync.header_peer == peer->id) stop_sync("the sync peer disconnected");
   publish_snapshot();

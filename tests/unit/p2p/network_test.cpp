@@ -270,6 +270,38 @@ TEST(Gossip, PooledTransactionsAreAnnouncedToANewPeer) {
   EXPECT_EQ(b.received(MessageType::txs), 1U);
 }
 
+TEST(Gossip, UnansweredTransactionRequestIsScoredAndAskedOfAnother) {
+  auto options = test_options();
+  options.request_timeout = std::chrono::milliseconds(300);
+  TestNode a(options);
+  ASSERT_TRUE(a.start());
+  RawPeer mute(a.host->port());
+  ASSERT_TRUE(mute.handshake(crypto::generate_private_key(), 1, a.chain.genesis_hash()).has_value());
+  ASSERT_TRUE(wait_until([&] { return a.host->peer_count() == 1; }));
+  const auto tx = make_tx(11);
+  ASSERT_TRUE(mute.send(NewTxHashes{{chain::tx_hash(tx)}}));
+  ASSERT_TRUE(mute.read_until<GetTxs>().has_value());
+  // It never answers: scored once for the request, and the hash is free to
+  // be asked of the next peer that announces it.
+  ASSERT_TRUE(wait_until([&] { return a.logged("a transaction request timed out"); }));
+  const auto peers = a.host->peers();
+  ASSERT_EQ(peers.size(), 1U);
+  EXPECT_EQ(peers[0].score, kScoreRequestTimeout);
+  TestNode b(test_options({a.address()}));
+  b.chain.add_local_tx(tx);
+  ASSERT_TRUE(b.start());
+  ASSERT_TRUE(wait_until([&] { return a.chain.pool_has(chain::tx_hash(tx)); }));
+  // A late answer to the expired request is still an answer, not unrequested data.
+  ASSERT_TRUE(mute.send(Txs{{tx}}));
+  ASSERT_TRUE(mute.send(Ping{1}));
+  ASSERT_TRUE(mute.read_until<Pong>().has_value());
+  for (const auto& peer : a.host->peers()) {
+    if (peer.node_id != b.id()) {
+      EXPECT_EQ(peer.score, kScoreRequestTimeout);
+    }
+  }
+}
+
 TEST(Discovery, AddressBookSurvivesARestart) {
   TempDir dir("restart");
   TestNode b(test_options());
