@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <deque>
 #include <fstream>
@@ -80,6 +81,13 @@ std::uint64_t quantity(const Json& value) {
 }
 
 }  // namespace
+
+int soak_rounds(int fallback) {
+  const char* text = std::getenv("TALLY_E2E_SOAK");  // NOLINT(concurrency-mt-unsafe): read before threads start
+  if (text == nullptr) return fallback;
+  const int rounds = std::atoi(text);
+  return rounds > 0 && rounds <= 1'000 ? rounds : fallback;
+}
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -172,6 +180,14 @@ Cluster::~Cluster() {
 }
 
 std::vector<std::string> Cluster::args_of(const Node& node) const {
+  if (!node.spec.program.empty()) {
+    std::vector<std::string> args{node.spec.program, "--genesis", genesis_.string(), "--p2p-port",
+                                  std::to_string(node.p2p_port)};
+    if (!node.validator_key.empty()) args.insert(args.end(), {"--validator-key", node.validator_key.string()});
+    for (const auto& peer : node.peers) args.insert(args.end(), {"--peer", peer});
+    args.insert(args.end(), node.spec.program_args.begin(), node.spec.program_args.end());
+    return args;
+  }
   std::vector<std::string> args{TALLYD_PATH,
                                 "--datadir",
                                 node.datadir.string(),
@@ -221,16 +237,23 @@ void Cluster::start(std::size_t i) {
   pid_t pid = 0;
   const int spawned = posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&files);
-  if (spawned != 0) throw std::runtime_error("cannot start tallyd");
+  if (spawned != 0) throw std::runtime_error("cannot start " + args.front());
   node.pid = pid;
+  bool exited = false;
   const bool up = wait_until(
       [&] {
         int status = 0;
-        if (::waitpid(pid, &status, WNOHANG) == pid) throw std::logic_error("exited");
+        exited = exited || ::waitpid(pid, &status, WNOHANG) == pid;
+        if (exited) return true;
+        if (!serves_rpc(i)) return log(i).find("ready\n") != std::string::npos;
         call(i, "eth_blockNumber");
         return true;
       },
       kStartLimit);
+  if (exited) {
+    node.pid = -1;
+    throw std::runtime_error("node" + std::to_string(i) + " exited at start:\n" + log_tail(i));
+  }
   if (!up) throw std::runtime_error("node" + std::to_string(i) + " did not start:\n" + log_tail(i));
 }
 
@@ -381,7 +404,7 @@ std::string Cluster::hash_at(std::size_t i, std::uint64_t n) {
 bool Cluster::converged() {
   std::optional<std::string> head;
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    if (!running(i)) continue;
+    if (!running(i) || !serves_rpc(i)) continue;
     const auto hash = head_hash(i);
     if (head && *head != hash) return false;
     head = hash;
@@ -392,12 +415,12 @@ bool Cluster::converged() {
 std::optional<std::string> Cluster::audit() {
   std::uint64_t lowest = UINT64_MAX;
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    if (running(i)) lowest = std::min(lowest, block_number(i));
+    if (running(i) && serves_rpc(i)) lowest = std::min(lowest, block_number(i));
   }
   for (std::uint64_t n = 0; n <= lowest && lowest != UINT64_MAX; ++n) {
     std::optional<Json> reference;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
-      if (!running(i)) continue;
+      if (!running(i) || !serves_rpc(i)) continue;
       std::ostringstream tag;
       tag << "0x" << std::hex << n;
       const Json block = call(i, "eth_getBlockByNumber", Json::array({tag.str(), false}));
@@ -410,6 +433,13 @@ std::optional<std::string> Cluster::audit() {
     }
   }
   return std::nullopt;
+}
+
+std::string Cluster::log(std::size_t i) const {
+  std::ifstream in(nodes_.at(i).datadir.string() + ".console");
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 
 std::string Cluster::log_tail(std::size_t i, std::size_t lines) const {

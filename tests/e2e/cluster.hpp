@@ -32,7 +32,19 @@ struct NodeSpec {
   // PBFT: a cluster with any validator runs a PBFT genesis whose validator
   // set is these nodes (in order); the other nodes are full nodes.
   bool validator = false;
+  // A test program run instead of tallyd (e.g. a byzantine validator,
+  // byzantine_validator.cpp). It gets --genesis, --validator-key (if a
+  // validator), --p2p-port and one --peer per link it dials, then
+  // `program_args`; it must print a line "ready" to stdout once it runs. It
+  // serves no RPC: converged(), audit() and FinalityLedger (pbft_support.hpp)
+  // skip it (serves_rpc).
+  std::string program{};
+  std::vector<std::string> program_args{};
 };
+
+// TALLY_E2E_SOAK=N (1..1000): the rounds a scenario repeats in a soak run;
+// `fallback` when unset (the default, fast run).
+int soak_rounds(int fallback);
 
 class Cluster {
  public:
@@ -51,6 +63,8 @@ class Cluster {
   void pause(std::size_t i);   // SIGSTOP
   void resume(std::size_t i);  // SIGCONT
   bool running(std::size_t i) const;
+  // Node i is a tallyd (not a NodeSpec::program) and answers JSON-RPC.
+  bool serves_rpc(std::size_t i) const { return nodes_.at(i).spec.program.empty(); }
   // Deletes the datadir of stopped node i (its validator key, kept outside
   // the datadir, stays), so the next start begins from genesis.
   void wipe_datadir(std::size_t i);
@@ -90,6 +104,8 @@ class Cluster {
 
   const std::filesystem::path& dir() const { return dir_; }
   std::string log_tail(std::size_t i, std::size_t lines = 30) const;
+  // Node i's whole console output (stdout and stderr) so far.
+  std::string log(std::size_t i) const;
 
  private:
   struct Node {

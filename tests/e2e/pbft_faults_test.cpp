@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cluster.hpp"
+#include "pbft_support.hpp"
 
 namespace tally::e2e {
 namespace {
@@ -26,94 +27,6 @@ const std::string kAlice = "0x00000000000000000000000000000000000a11ce";
 
 std::vector<NodeSpec> validators(std::size_t n) {
   return std::vector<NodeSpec>(n, NodeSpec{false, false, true});
-}
-
-// Every final block any node has reported, by height: a second hash at one
-// height is a safety violation.
-class FinalityLedger {
- public:
-  // Reads the final blocks above what was already recorded for node i.
-  std::optional<std::string> record(Cluster& cluster, std::size_t i) {
-    const auto final_number = cluster.finalized_number(i);
-    auto& seen = checked_[i];
-    for (std::uint64_t n = seen + 1; n <= final_number; ++n) {
-      const auto hash = cluster.hash_at(i, n);
-      if (hash.empty()) return "node" + std::to_string(i) + " has no block at final height " + std::to_string(n);
-      auto [it, fresh] = finals_.emplace(n, hash);
-      if (!fresh && it->second != hash) {
-        return "two final blocks at height " + std::to_string(n) + ": " + it->second + " and " + hash + " (node" +
-               std::to_string(i) + ")";
-      }
-      seen = n;
-    }
-    return std::nullopt;
-  }
-  std::optional<std::string> record_all(Cluster& cluster) {
-    for (std::size_t i = 0; i < cluster.size(); ++i) {
-      if (!cluster.running(i)) continue;
-      if (auto conflict = record(cluster, i)) return conflict;
-    }
-    return std::nullopt;
-  }
-
- private:
-  std::map<std::uint64_t, std::string> finals_;
-  std::map<std::size_t, std::uint64_t> checked_;
-};
-
-bool meshed(Cluster& cluster) {
-  for (std::size_t i = 0; i < cluster.size(); ++i) {
-    if (cluster.running(i) && cluster.peer_count(i) < cluster.size() - 1) return false;
-  }
-  return true;
-}
-
-bool included(Cluster& cluster, std::size_t node, const std::string& tx) {
-  const Json receipt = cluster.call(node, "eth_getTransactionReceipt", Json::array({tx}));
-  return !receipt.is_null();
-}
-
-bool included_on(Cluster& cluster, const std::vector<std::size_t>& nodes, const std::string& tx) {
-  return std::all_of(nodes.begin(), nodes.end(), [&](std::size_t i) { return included(cluster, i, tx); });
-}
-
-std::uint64_t lowest_final(Cluster& cluster, const std::vector<std::size_t>& nodes) {
-  std::uint64_t lowest = UINT64_MAX;
-  for (std::size_t i : nodes) lowest = std::min(lowest, cluster.finalized_number(i));
-  return lowest;
-}
-
-std::uint64_t highest_final(Cluster& cluster, const std::vector<std::size_t>& nodes) {
-  std::uint64_t highest = 0;
-  for (std::size_t i : nodes) highest = std::max(highest, cluster.finalized_number(i));
-  return highest;
-}
-
-std::string send(Cluster& cluster, std::size_t node, const std::string& raw) {
-  return cluster.call(node, "eth_sendRawTransaction", Json::array({raw})).get<std::string>();
-}
-
-// The "miner" of node i's block n: a PBFT block's proposer.
-std::string miner_at(Cluster& cluster, std::size_t i, std::uint64_t n) {
-  std::ostringstream tag;
-  tag << "0x" << std::hex << n;
-  const Json block = cluster.call(i, "eth_getBlockByNumber", Json::array({tag.str(), false}));
-  return block.is_null() ? std::string() : block["miner"].get<std::string>();
-}
-
-std::uint64_t view_changes(Cluster& cluster, std::size_t i) {
-  const auto value = cluster.metric(i, "tally_pbft_view_changes_total");
-  if (!value) throw std::runtime_error("node" + std::to_string(i) + " has no tally_pbft_view_changes_total");
-  return static_cast<std::uint64_t>(*value);
-}
-
-// The last lines of every running node's log, for a failure message.
-std::string logs(const Cluster& cluster, std::size_t lines = 15) {
-  std::string out;
-  for (std::size_t i = 0; i < cluster.size(); ++i) {
-    out += "--- node" + std::to_string(i) + (cluster.running(i) ? "" : " (down)") + "\n" + cluster.log_tail(i, lines);
-  }
-  return out;
 }
 
 // The common start: four validators, all connected, a few final blocks.
@@ -162,33 +75,47 @@ TEST(PbftFaults, KilledValidatorRestartsAndCatchesUpWithoutTwoFinalBlocksAtAnyHe
   ASSERT_TRUE(wait_until([&] { return cluster.finalized_number(0) >= 3; }, 60s)) << cluster.log_tail(0);
   ASSERT_EQ(ledger.record_all(cluster), std::nullopt);
 
-  // Nothing acknowledged may exist only on the node about to die (a lost
-  // nonce would stall the sender): pause the load until node 0 has it all.
-  hold = true;
-  ASSERT_TRUE(wait_until([&] { return holding.load(); }, 10s));
-  std::string last_acked;
-  {
-    std::lock_guard lock(acked_mutex);
-    if (!acked.empty()) last_acked = acked.back();
-  }
-  if (!last_acked.empty()) {
-    ASSERT_TRUE(wait_until(
-        [&] { return !cluster.call(0, "eth_getTransactionByHash", Json::array({last_acked})).is_null(); }, 30s));
-  }
-  down = 2;
-  cluster.kill9(2);
-  hold = false;
-  const auto at_kill = cluster.finalized_number(0);
-  // Three of four are a quorum: the chain goes on.
-  ASSERT_TRUE(wait_until([&] { return cluster.finalized_number(0) >= at_kill + 4; }, 60s)) << cluster.log_tail(0);
-  ASSERT_EQ(ledger.record_all(cluster), std::nullopt);
+  // TALLY_E2E_SOAK=N: N kill rounds instead of one, each on the next
+  // validator (a longer soak, not run by default).
+  const int rounds = soak_rounds(1);
+  for (int round = 0; round < rounds; ++round) {
+    const std::size_t victim = (2 + static_cast<std::size_t>(round)) % 4;
+    const std::size_t witness = victim == 0 ? 1 : 0;
+    // Nothing acknowledged may exist only on the node about to die (a lost
+    // nonce would stall the sender): pause the load until the witness has
+    // it all.
+    holding = false;  // set again by the load once it sees the hold
+    hold = true;
+    ASSERT_TRUE(wait_until([&] { return holding.load(); }, 10s));
+    std::string last_acked;
+    {
+      std::lock_guard lock(acked_mutex);
+      if (!acked.empty()) last_acked = acked.back();
+    }
+    if (!last_acked.empty()) {
+      ASSERT_TRUE(wait_until(
+          [&] { return !cluster.call(witness, "eth_getTransactionByHash", Json::array({last_acked})).is_null(); },
+          30s));
+    }
+    down = victim;
+    cluster.kill9(victim);
+    hold = false;
+    const auto at_kill = cluster.finalized_number(witness);
+    // Three of four are a quorum: the chain goes on.
+    ASSERT_TRUE(wait_until([&] { return cluster.finalized_number(witness) >= at_kill + 4; }, 60s))
+        << "round " << round << "\n"
+        << logs(cluster);
+    ASSERT_EQ(ledger.record_all(cluster), std::nullopt);
 
-  cluster.start(2);
-  const auto at_restart = cluster.finalized_number(0);
-  ASSERT_TRUE(wait_until([&] { return cluster.finalized_number(2) >= at_restart; }, 60s)) << cluster.log_tail(2);
-  down = SIZE_MAX;  // caught up: it takes transactions again
-  // It takes part again: the chain keeps finalizing with all four.
-  ASSERT_TRUE(wait_until([&] { return cluster.finalized_number(2) >= at_restart + 3; }, 60s)) << cluster.log_tail(2);
+    cluster.start(victim);
+    const auto at_restart = cluster.finalized_number(witness);
+    ASSERT_TRUE(wait_until([&] { return cluster.finalized_number(victim) >= at_restart; }, 60s))
+        << cluster.log_tail(victim);
+    down = SIZE_MAX;  // caught up: it takes transactions again
+    // It takes part again: the chain keeps finalizing with all four.
+    ASSERT_TRUE(wait_until([&] { return cluster.finalized_number(victim) >= at_restart + 3; }, 60s))
+        << cluster.log_tail(victim);
+  }
   loading = false;
   load.join();
 

@@ -5,7 +5,6 @@
 
 #include <array>
 #include <atomic>
-#include <cstdlib>
 #include <set>
 #include <thread>
 
@@ -29,13 +28,6 @@ std::string send(Cluster& cluster, std::size_t node, const std::string& raw) {
 
 std::string chain_hash_of(const std::string& raw_hex) {
   return to_hex_prefixed(crypto::keccak256(from_hex(raw_hex, HexPrefix::required).value()));
-}
-
-int soak_rounds(int fallback) {
-  const char* text = std::getenv("TALLY_E2E_SOAK");  // NOLINT(concurrency-mt-unsafe): read before threads start
-  if (text == nullptr) return fallback;
-  const int rounds = std::atoi(text);
-  return rounds > 0 && rounds <= 1'000 ? rounds : fallback;
 }
 
 const std::string kAlice = "0x00000000000000000000000000000000000a11ce";
