@@ -93,11 +93,13 @@ std::future<chain::ImportResult> Importer::submit(chain::Block block, std::vecto
   return future;
 }
 
-void Importer::submit_async(chain::Block block, ImportCallback done) {
+void Importer::submit_async(chain::Block block, ImportCallback done, std::vector<Address> senders) {
   auto shared_block = std::make_shared<chain::Block>(std::move(block));
   auto shared_done = std::make_shared<ImportCallback>(std::move(done));
   std::string why;
-  const bool queued = enqueue([this, shared_block, shared_done] { (*shared_done)(import(*shared_block, {})); }, why);
+  const bool queued = enqueue([this, shared_block, shared_done,
+                               senders = std::move(senders)] { (*shared_done)(import(*shared_block, senders)); },
+                              why);
   if (!queued) (*shared_done)(refused(*shared_block, why));
 }
 

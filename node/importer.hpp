@@ -47,7 +47,7 @@ class Importer {
   // import thread with the result (or at once, on the caller's thread, when
   // the queue is full or the importer stopped).
   using ImportCallback = std::function<void(const chain::ImportResult&)>;
-  void submit_async(chain::Block block, ImportCallback done);
+  void submit_async(chain::Block block, ImportCallback done, std::vector<Address> senders = {});
   // Runs `task` on the import thread (for writers other than imports, e.g.
   // PBFT finalization). Dropped when the importer is stopped or full.
   void post(std::function<void()> task);

@@ -226,6 +226,8 @@ void PbftDriver::propose(const pbft::RequestProposal& request) {
   const auto hash = chain::block_hash(block);
   spdlog::info("pbft: proposing block {} {} (view {}, {} txs)", request.height, short_hex(hash), request.view,
                block.transactions.size());
+  known_senders_block_ = hash;
+  known_senders_ = std::move(built->senders);
   perform(replica_->on_proposal_ready(request.height, request.view, hash, chain::encode_block(block)));
 }
 
@@ -246,19 +248,14 @@ bool PbftDriver::validate(const pbft::RequestValidation& request) {
     spdlog::warn("pbft: proposed block {} refused: {}", request.height, ok.error().message);
     return false;
   }
-  std::vector<Address> senders;
-  senders.reserve(block->transactions.size());
-  for (const auto& tx : block->transactions) {
-    auto sender = chain::recover_sender(tx);
-    if (!sender) {
-      spdlog::warn("pbft: proposed block {} has a bad signature: {}", request.height, sender.error().message);
-      return false;
-    }
-    senders.push_back(*sender);
+  auto senders = senders_of(*block);
+  if (!senders) {
+    spdlog::warn("pbft: proposed block {} has a transaction with a bad signature", request.height);
+    return false;
   }
   chain::StateDB state(chain_.store(), parent.state_root);
   auto executed =
-      chain::execute_block(chain_.config(), parent, *block, senders, state, engine_.block_reward(header.number));
+      chain::execute_block(chain_.config(), parent, *block, *senders, state, engine_.block_reward(header.number));
   if (!executed) {
     spdlog::warn("pbft: proposed block {} does not execute: {}", request.height, executed.error().message);
     return false;
@@ -267,7 +264,26 @@ bool PbftDriver::validate(const pbft::RequestValidation& request) {
     spdlog::warn("pbft: proposed block {} has wrong results: {}", request.height, ok.error().message);
     return false;
   }
+  known_senders_block_ = request.block_hash;
+  known_senders_ = std::move(*senders);
   return true;
+}
+
+// A transaction the pool holds has the sender the pool recovered when it
+// admitted it (the hash covers the signature); the others are recovered.
+std::optional<std::vector<Address>> PbftDriver::senders_of(const chain::Block& block) const {
+  std::vector<Address> senders;
+  senders.reserve(block.transactions.size());
+  for (const auto& tx : block.transactions) {
+    if (auto pooled = pool_.get(chain::tx_hash(tx))) {
+      senders.push_back(pooled->sender);
+      continue;
+    }
+    auto sender = chain::recover_sender(tx);
+    if (!sender) return std::nullopt;
+    senders.push_back(*sender);
+  }
+  return senders;
 }
 
 void PbftDriver::commit(pbft::CommitBlock action) {
@@ -279,24 +295,31 @@ void PbftDriver::commit(pbft::CommitBlock action) {
   // Queued behind the current task: the replica waits for
   // on_block_committed and handles nothing for this height meanwhile.
   auto certificate = std::make_shared<Bytes>(std::move(action.certificate));
-  importer_.submit_async(std::move(*block), [this, height = action.height, hash = action.block_hash,
-                                             certificate](const chain::ImportResult& result) {
-    if (halted_ || stopped_) return;
-    if (result.status != chain::ImportStatus::new_head && result.status != chain::ImportStatus::already_known) {
-      if (result.error == "node is stopping") return;
-      halt("block " + std::to_string(height) + " committed by a quorum does not import here (" +
-           (result.ok() ? std::string(chain::to_string(result.status)) : result.error) +
-           "): this node's state differs from the validators'");
-      return;
-    }
-    if (auto finalized = chain_.finalize(hash, *certificate); !finalized) {
-      halt("cannot finalize block " + std::to_string(height) + ": " + finalized.error().message);
-      return;
-    }
-    spdlog::info("pbft: block {} {} final", height, short_hex(hash));
-    perform(replica_->on_block_committed(height, hash));
-    after_commit();
-  });
+  std::vector<Address> senders;
+  if (known_senders_block_ == action.block_hash && known_senders_.size() == block->transactions.size()) {
+    senders = std::move(known_senders_);
+    known_senders_block_ = Hash256{};
+  }
+  importer_.submit_async(
+      std::move(*block),
+      [this, height = action.height, hash = action.block_hash, certificate](const chain::ImportResult& result) {
+        if (halted_ || stopped_) return;
+        if (result.status != chain::ImportStatus::new_head && result.status != chain::ImportStatus::already_known) {
+          if (result.error == "node is stopping") return;
+          halt("block " + std::to_string(height) + " committed by a quorum does not import here (" +
+               (result.ok() ? std::string(chain::to_string(result.status)) : result.error) +
+               "): this node's state differs from the validators'");
+          return;
+        }
+        if (auto finalized = chain_.finalize(hash, *certificate); !finalized) {
+          halt("cannot finalize block " + std::to_string(height) + ": " + finalized.error().message);
+          return;
+        }
+        spdlog::info("pbft: block {} {} final", height, short_hex(hash));
+        perform(replica_->on_block_committed(height, hash));
+        after_commit();
+      },
+      std::move(senders));
 }
 
 void PbftDriver::after_commit() {

@@ -12,7 +12,9 @@
 //                        proposal waits until the wall clock has passed the
 //                        parent's timestamp (a child must be strictly later)
 //   RequestValidation -> header rules, seal, execution and roots on the head
-//   CommitBlock       -> import, ChainManager::finalize, on_block_committed
+//   CommitBlock       -> import (with the senders found while proposing or
+//                        validating), ChainManager::finalize,
+//                        on_block_committed
 //   SetTimer/Cancel   -> TimerThread (callbacks post back to the importer)
 //   RequestSync       -> p2p sync does the fetching (peers announce their
 //                        heads); certified blocks come back through
@@ -84,6 +86,7 @@ class PbftDriver {
   void set_timer(const consensus::pbft::SetTimer& timer);
   void after_commit();
   void halt(const std::string& why);
+  std::optional<std::vector<Address>> senders_of(const chain::Block& block) const;
   void publish();
 
   chain::ChainManager& chain_;
@@ -94,6 +97,11 @@ class PbftDriver {
   Address address_{};
   PbftDriverOptions options_;
   std::unique_ptr<consensus::pbft::Replica> replica_;  // import thread only
+  // The senders of the block this node last proposed or validated (import
+  // thread only), handed to the import when that block commits, so a
+  // validator recovers each transaction's sender once, at pool admission.
+  Hash256 known_senders_block_{};
+  std::vector<Address> known_senders_;
   TimerThread timers_;
   p2p::Host* host_ = nullptr;
 

@@ -261,7 +261,20 @@ void Host::announce_block(const chain::Block& block, const U256& total_weight) {
 }
 
 void Host::announce_txs(std::vector<Hash256> hashes) {
-  asio::post(impl_->io, [impl = impl_.get(), hashes = std::move(hashes)] { impl->relay_txs(hashes, 0); });
+  {
+    std::lock_guard lock(impl_->announce_mutex);
+    const bool flush_queued = !impl_->pending_announces.empty();
+    impl_->pending_announces.insert(impl_->pending_announces.end(), hashes.begin(), hashes.end());
+    if (flush_queued) return;
+  }
+  asio::post(impl_->io, [impl = impl_.get()] {
+    std::vector<Hash256> batch;
+    {
+      std::lock_guard lock(impl->announce_mutex);
+      batch.swap(impl->pending_announces);
+    }
+    impl->relay_txs(batch, 0);
+  });
 }
 
 void Host::broadcast_consensus(Bytes payload) {

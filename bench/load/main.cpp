@@ -1,4 +1,5 @@
 // tally_rpc_load --url http://127.0.0.1:8545 [--transfers M --senders S --concurrency C ...]
+//   [--urls URL,URL,... --window W --finalized]
 // Prints one JSON report on stdout; progress and errors go to stderr.
 #include <exception>
 #include <iostream>
@@ -26,6 +27,14 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--mnemonic", options.mnemonic, "Mnemonic of the senders")->capture_default_str();
+  app.add_option("--urls", options.submit_urls,
+                 "Submit through these URLs (comma-separated; each sender to one of them) instead of --url")
+      ->delimiter(',');
+  app.add_option("--window", options.window,
+                 "At most this many accepted transfers not yet in a block (0: no limit; a closed loop)")
+      ->capture_default_str();
+  app.add_flag("--finalized", options.finalized,
+               "Count a transfer as included only once its block is finalized (the \"finalized\" tag)");
   app.add_option("--inclusion-timeout-s", inclusion_timeout_s, "Give up waiting for blocks after this long")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

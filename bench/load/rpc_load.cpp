@@ -26,7 +26,7 @@ constexpr std::uint64_t kTransferGas = 21'000;
 // Each sender beyond the pre-funded accounts gets this much in setup: far
 // more than its transfers can cost at the fee cap below.
 constexpr std::uint64_t kFundingWei = 10'000'000'000'000'000'000ULL;  // 10 ETH
-constexpr std::size_t kBlocksPerBatch = 100;
+constexpr std::size_t kBlocksPerBatch = 100;                          // also the most calls in one batch
 
 struct Sender {
   crypto::PrivateKey key;
@@ -111,17 +111,22 @@ Address recipient(std::size_t index) {
   return address;
 }
 
-// Results of a batch in order; throws when any call failed.
+// Results of the calls in order, sent in batches of at most kBlocksPerBatch
+// (the node's batch limit is 100); throws when any call failed.
 void call_batch_checked(rpc::HttpClient& client, const std::vector<std::pair<std::string, Json>>& calls,
                         std::vector<Json>& results) {
-  auto replies = client.batch(calls);
   results.clear();
-  for (std::size_t i = 0; i < replies.size(); ++i) {
-    if (!replies[i].result) {
-      std::string why = replies[i].error ? replies[i].error->what() : "no reply";
-      throw std::runtime_error(calls[i].first + " failed: " + why);
+  for (std::size_t begin = 0; begin < calls.size(); begin += kBlocksPerBatch) {
+    const std::size_t end = std::min(calls.size(), begin + kBlocksPerBatch);
+    auto replies = client.batch(
+        {calls.begin() + static_cast<std::ptrdiff_t>(begin), calls.begin() + static_cast<std::ptrdiff_t>(end)});
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+      if (!replies[i].result) {
+        std::string why = replies[i].error ? replies[i].error->what() : "no reply";
+        throw std::runtime_error(calls[begin + i].first + " failed: " + why);
+      }
+      results.push_back(std::move(*replies[i].result));
     }
-    results.push_back(std::move(*replies[i].result));
   }
 }
 
@@ -176,8 +181,25 @@ std::size_t fund_senders(rpc::HttpClient& client, std::vector<Sender>& senders, 
 // Shared between the submitting workers and the block watcher.
 struct Progress {
   std::atomic<std::size_t> accepted{0};
+  std::atomic<std::size_t> included{0};
   std::atomic<bool> submitting{true};
+  Clock::time_point deadline{};
 };
+
+// With a window, waits until fewer than `window` accepted transfers are
+// still out of blocks; false at the deadline.
+bool wait_for_window(const LoadOptions& options, const Progress& progress) {
+  if (options.window == 0) return true;
+  while (progress.accepted.load() >= progress.included.load() + options.window) {
+    if (Clock::now() > progress.deadline) return false;
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  return true;
+}
+
+const std::string& submit_url(const LoadOptions& options, std::size_t worker) {
+  return options.submit_urls.empty() ? options.url : options.submit_urls[worker % options.submit_urls.size()];
+}
 
 struct WorkerResult {
   LatencySample latency;
@@ -189,12 +211,13 @@ struct WorkerResult {
 };
 
 // Worker `w` owns the senders s with s % workers == w and sends each one's
-// transfers in nonce order, one request at a time. After a refusal the
-// sender's later transfers would have a nonce gap, so they are skipped.
+// transfers in nonce order, one request at a time, to one submission URL.
+// After a refusal the sender's later transfers would have a nonce gap, so
+// they are skipped (as are those the window holds back past the deadline).
 WorkerResult submit_worker(const LoadOptions& options, std::size_t w, std::size_t workers,
                            const std::vector<SignedTx>& txs, std::vector<Clock::time_point>& sent_at,
                            Progress& progress) {
-  rpc::HttpClient client(options.url, rpc::ClientOptions{options.call_timeout, {}});
+  rpc::HttpClient client(submit_url(options, w), rpc::ClientOptions{options.call_timeout, {}});
   WorkerResult result;
   std::vector<bool> refused(options.senders, false);
   std::size_t rounds = (txs.size() + options.senders - 1) / options.senders;
@@ -202,7 +225,7 @@ WorkerResult submit_worker(const LoadOptions& options, std::size_t w, std::size_
     for (std::size_t s = w; s < options.senders; s += workers) {
       std::size_t k = round * options.senders + s;
       if (k >= txs.size()) continue;
-      if (refused[s]) {
+      if (refused[s] || !wait_for_window(options, progress)) {
         ++result.skipped;
         continue;
       }
@@ -230,31 +253,44 @@ struct InclusionResult {
   std::size_t poll_errors = 0;
   std::string last_poll_error;
   Clock::time_point last_seen{};
+  // Each block holding load: when it was seen, and how many of ours it held.
+  std::vector<std::pair<Clock::time_point, std::size_t>> load_blocks;
 };
 
-// Reads every new block (batches of kBlocksPerBatch) and notes when each of
-// our transactions is first seen in one. Stops once everything accepted is
-// included after submission has ended, or at the deadline.
 // Marks our transactions in `blocks` as included at `now`.
 void note_blocks(const std::vector<Json>& blocks, Clock::time_point now,
                  const std::unordered_map<std::string, std::size_t>& index_by_hash, std::vector<bool>& seen,
                  std::vector<Clock::time_point>& included_at, InclusionResult& result) {
   for (const Json& block : blocks) {
     if (!block.is_object()) throw std::runtime_error("eth_getBlockByNumber returned " + block.dump());
-    bool has_load = false;
+    std::size_t ours = 0;
     for (const Json& hash : block.value("transactions", Json::array())) {
       auto found = index_by_hash.find(lower(hash.get<std::string>()));
       if (found == index_by_hash.end() || seen[found->second]) continue;
       seen[found->second] = true;
       included_at[found->second] = now;
       ++result.included;
-      has_load = true;
+      ++ours;
       result.last_seen = now;
     }
-    if (has_load) ++result.blocks_with_load;
+    if (ours > 0) {
+      ++result.blocks_with_load;
+      result.load_blocks.emplace_back(now, ours);
+    }
   }
 }
 
+// The highest block the watcher reads: the head, or the finalized block.
+std::uint64_t watched_head(rpc::HttpClient& client, bool finalized) {
+  if (!finalized) return parse_u64(client.call("eth_blockNumber"), "eth_blockNumber");
+  Json block = client.call("eth_getBlockByNumber", Json::array({"finalized", false}));
+  if (!block.is_object()) throw std::runtime_error("eth_getBlockByNumber(finalized) returned " + block.dump());
+  return parse_u64(block.at("number"), "finalized block number");
+}
+
+// Reads every new block (batches of kBlocksPerBatch) and notes when each of
+// our transactions is first seen in one. Stops once everything accepted is
+// included after submission has ended, or at the deadline.
 InclusionResult watch_blocks(const LoadOptions& options, std::uint64_t next_block,
                              const std::unordered_map<std::string, std::size_t>& index_by_hash,
                              std::vector<Clock::time_point>& included_at, Progress& progress,
@@ -264,7 +300,7 @@ InclusionResult watch_blocks(const LoadOptions& options, std::uint64_t next_bloc
   std::vector<bool> seen(index_by_hash.size(), false);
   while (Clock::now() < deadline) {
     try {
-      std::uint64_t head = parse_u64(client.call("eth_blockNumber"), "eth_blockNumber");
+      std::uint64_t head = watched_head(client, options.finalized);
       if (head >= next_block) {
         std::uint64_t last = std::min<std::uint64_t>(head, next_block + kBlocksPerBatch - 1);
         std::vector<std::pair<std::string, Json>> calls;
@@ -274,6 +310,7 @@ InclusionResult watch_blocks(const LoadOptions& options, std::uint64_t next_bloc
         std::vector<Json> blocks;
         call_batch_checked(client, calls, blocks);
         note_blocks(blocks, Clock::now(), index_by_hash, seen, included_at, result);
+        progress.included.store(result.included);
         next_block = last + 1;
         if (last < head) continue;
       }
@@ -360,6 +397,12 @@ Json run_load(const LoadOptions& options) {
   }
   rpc::HttpClient client(options.url, rpc::ClientOptions{options.call_timeout, {}});
   std::uint64_t chain_id = parse_u64(client.call("eth_chainId"), "eth_chainId");
+  for (const auto& url : options.submit_urls) {
+    rpc::HttpClient other(url, rpc::ClientOptions{options.call_timeout, {}});
+    if (parse_u64(other.call("eth_chainId"), "eth_chainId") != chain_id) {
+      throw std::runtime_error(url + " serves another chain than " + options.url);
+    }
+  }
   std::string client_version = "unknown";
   try {
     client_version = client.call("web3_clientVersion").get<std::string>();
@@ -389,6 +432,7 @@ Json run_load(const LoadOptions& options) {
   Progress progress;
   std::size_t workers = std::min(options.concurrency, options.senders);
   Clock::time_point submit_start = Clock::now();
+  progress.deadline = submit_start + options.inclusion_timeout;
   InclusionResult inclusion;
   std::thread watcher([&] {
     inclusion = watch_blocks(options, next_block, index_by_hash, included_at, progress,
@@ -419,16 +463,39 @@ Json run_load(const LoadOptions& options) {
     if (included_at[k] != Clock::time_point{}) inclusion_latency.ms.push_back(ms_between(sent_at[k], included_at[k]));
   }
   bool all_included = inclusion.included == total.accepted && total.accepted == txs.size();
+  // The steady rate leaves out the ramp-up and the drain: transactions in
+  // the blocks after the first one holding load, up to the last one seen
+  // while submitting (all of them if fewer than two), over the time from
+  // that first block to the last one counted.
+  Json steady_rate;
+  Json load_blocks = Json::array();
+  std::vector<std::pair<Clock::time_point, std::size_t>> saturated;
+  const Clock::time_point submit_end =
+      submit_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(submit_seconds));
+  for (const auto& [seen_at, count] : inclusion.load_blocks) {
+    load_blocks.push_back(Json::array({seconds_between(submit_start, seen_at), count}));
+    if (seen_at <= submit_end) saturated.emplace_back(seen_at, count);
+  }
+  if (saturated.size() < 2) saturated = inclusion.load_blocks;
+  if (saturated.size() >= 2) {
+    std::size_t after_first = 0;
+    for (std::size_t i = 1; i < saturated.size(); ++i) after_first += saturated[i].second;
+    steady_rate = static_cast<double>(after_first) / seconds_between(saturated.front().first, saturated.back().first);
+  }
 
   Json report;
   report["node"] = {{"url", options.url}, {"client_version", client_version}, {"chain_id", chain_id}};
-  report["load"] = {{"transfers", options.transfers},
-                    {"senders", options.senders},
-                    {"concurrency", options.concurrency},
-                    {"submit_connections", workers},
-                    {"reads", options.reads},
-                    {"funded_at_start", options.funded},
-                    {"max_fee_per_gas", u256_to_decimal(fees.max_fee)}};
+  report["load"] = {
+      {"transfers", options.transfers},
+      {"senders", options.senders},
+      {"concurrency", options.concurrency},
+      {"submit_connections", workers},
+      {"reads", options.reads},
+      {"funded_at_start", options.funded},
+      {"submit_urls", options.submit_urls.empty() ? Json::array({options.url}) : Json(options.submit_urls)},
+      {"window", options.window},
+      {"watched", options.finalized ? "finalized" : "latest"},
+      {"max_fee_per_gas", u256_to_decimal(fees.max_fee)}};
   report["setup"] = {{"funding_transfers", funding}, {"seconds", setup_seconds}};
   report["submit"] = {{"accepted", total.accepted},
                       {"errors", total.errors},
@@ -448,6 +515,8 @@ Json run_load(const LoadOptions& options) {
       {"included_per_s", inclusion.included > 0 ? Json(static_cast<double>(inclusion.included) /
                                                        seconds_between(submit_start, inclusion.last_seen))
                                                 : Json()},
+      {"steady_included_per_s", steady_rate},
+      {"load_blocks", load_blocks},
       {"latency_ms", inclusion_latency.summary()}};
   report["eth_getBalance"] = measure_reads(options, "eth_getBalance", [&](std::size_t i) {
     return Json::array({senders[i % senders.size()].address_hex, "latest"});

@@ -18,7 +18,10 @@ namespace tally::bench {
 using Clock = std::chrono::steady_clock;
 
 struct LoadOptions {
-  std::string url;
+  std::string url;  // setup, block watching and reads
+  // Submission endpoints (each sender's transfers go to one of them, in
+  // turn by sender); empty: `url`.
+  std::vector<std::string> submit_urls;
   std::size_t transfers = 10'000;
   std::size_t senders = 100;
   std::size_t concurrency = 64;
@@ -27,6 +30,13 @@ struct LoadOptions {
   // them are funded from these in a setup phase.
   std::size_t funded = 10;
   std::string mnemonic = "test test test test test test test test test test test junk";
+  // At most this many transfers accepted and not yet seen in a block (a
+  // closed loop that keeps the node saturated without overflowing its pool);
+  // 0: no limit, everything is submitted as fast as the node takes it.
+  std::size_t window = 0;
+  // Watch only blocks up to the "finalized" tag instead of the head, so an
+  // inclusion is a finalization.
+  bool finalized = false;
   std::chrono::seconds inclusion_timeout{600};
   std::chrono::milliseconds call_timeout{60'000};
 };
