@@ -13,6 +13,11 @@ namespace {
 
 // Room left in a reply for the list headers around its items.
 constexpr std::size_t kReplyMargin = 1U << 10U;
+// Announced transaction hashes a peer's backlog holds (32 bytes each) while
+// its request window is full, and hashes asked for in one GetTxs (a reply
+// of transfers stays well under the Txs size cap).
+constexpr std::size_t kMaxTxBacklog = 8'192;
+constexpr std::size_t kMaxTxHashesPerRequest = 1'024;
 
 }  // namespace
 
@@ -66,28 +71,41 @@ void Host::Impl::expire_tx_batches(Clock::time_point now) {
   // Scored after the walk: a ban disconnects, which changes `peers`.
   for (const auto& [peer, count] : late) {
     for (std::size_t i = 0; i < count; ++i) misbehave(peer, kScoreRequestTimeout, "a transaction request timed out");
+    if (peer->state == PeerState::active) request_backlog(peer);
   }
 }
 
 void Host::Impl::on_new_tx_hashes(const PeerPtr& peer, const NewTxHashes& message) {
-  GetTxs request;
-  const auto deadline = Clock::now() + options.request_timeout;
-  for (const auto& hash : message.hashes) {
-    peer->known_txs.insert(hash);
-    if (seen_txs.contains(hash) || tx_requests.count(hash) != 0 || chain.has_tx(hash)) continue;
-    request.hashes.push_back(hash);
+  for (const auto& hash : message.hashes) peer->known_txs.insert(hash);
+  // Behind a full request window the hashes wait in the peer's backlog
+  // (bounded; the oldest go first) and are asked for when a reply frees a
+  // slot, so no announcement is lost under load.
+  peer->tx_backlog.insert(peer->tx_backlog.end(), message.hashes.begin(), message.hashes.end());
+  while (peer->tx_backlog.size() > kMaxTxBacklog) peer->tx_backlog.pop_front();
+  request_backlog(peer);
+}
+
+void Host::Impl::request_backlog(const PeerPtr& peer) {
+  while (!peer->tx_backlog.empty()) {
+    const auto waiting = std::count_if(peer->tx_batches.begin(), peer->tx_batches.end(),
+                                       [](const Peer::TxBatch& batch) { return !batch.expired; });
+    if (static_cast<std::size_t>(waiting) >= options.max_requests_in_flight ||
+        peer->tx_batches.size() >= 2 * options.max_requests_in_flight) {
+      return;
+    }
+    GetTxs request;
+    while (!peer->tx_backlog.empty() && request.hashes.size() < kMaxTxHashesPerRequest) {
+      const Hash256 hash = peer->tx_backlog.front();
+      peer->tx_backlog.pop_front();
+      if (seen_txs.contains(hash) || tx_requests.count(hash) != 0 || chain.has_tx(hash)) continue;
+      request.hashes.push_back(hash);
+    }
+    if (request.hashes.empty()) return;
+    const auto deadline = Clock::now() + options.request_timeout;
+    for (const auto& hash : request.hashes) tx_requests[hash] = deadline;
+    peer->tx_batches.push_back(Peer::TxBatch{request.hashes, deadline});
+    peer->send(request);
   }
-  if (request.hashes.empty()) return;
-  // Ask again on a later announcement when this peer has too much in flight.
-  const auto waiting = std::count_if(peer->tx_batches.begin(), peer->tx_batches.end(),
-                                     [](const Peer::TxBatch& batch) { return !batch.expired; });
-  if (static_cast<std::size_t>(waiting) >= options.max_requests_in_flight ||
-      peer->tx_batches.size() >= 2 * options.max_requests_in_flight) {
-    return;
-  }
-  for (const auto& hash : request.hashes) tx_requests[hash] = deadline;
-  peer->tx_batches.push_back(Peer::TxBatch{request.hashes, deadline});
-  peer->send(request);
 }
 
 void Host::Impl::on_get_txs(const PeerPtr& peer, const GetTxs& message) {
@@ -116,7 +134,12 @@ void Host::Impl::on_txs(const PeerPtr& peer, Txs message) {
   if (!answered.expired) {
     for (const auto& hash : answered.hashes) tx_requests.erase(hash);
   }
-  const auto& batch = answered.hashes;
+  accept_txs(peer, answered.hashes, std::move(message));
+  // The answer freed a request slot.
+  if (peer->state == PeerState::active) request_backlog(peer);
+}
+
+void Host::Impl::accept_txs(const PeerPtr& peer, const std::vector<Hash256>& batch, Txs message) {
   std::vector<Hash256> hashes;
   std::vector<chain::Transaction> wanted;
   for (auto& tx : message.transactions) {

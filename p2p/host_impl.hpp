@@ -111,6 +111,7 @@ class Peer : public std::enable_shared_from_this<Peer> {
     bool expired = false;
   };
   std::deque<TxBatch> tx_batches;
+  std::deque<Hash256> tx_backlog;      // announced, not yet asked for (the request window was full)
   std::size_t requests_in_flight = 0;  // headers and bodies
   Clock::time_point sync_cooldown_until{};
 
@@ -234,6 +235,8 @@ struct Host::Impl {
   std::uint64_t send_request(const PeerPtr& peer, PendingRequest request, const Message& message);
   void expire_requests(Clock::time_point now);
   void expire_tx_batches(Clock::time_point now);
+  void request_backlog(const PeerPtr& peer);
+  void accept_txs(const PeerPtr& peer, const std::vector<Hash256>& batch, Txs message);
   void submit_block(PeerId from, chain::Block block);
 
   // ---- sync.cpp

@@ -302,6 +302,32 @@ TEST(Gossip, UnansweredTransactionRequestIsScoredAndAskedOfAnother) {
   }
 }
 
+TEST(Gossip, AnnouncementsBehindAFullRequestWindowAreAskedForLater) {
+  auto options = test_options();
+  options.max_requests_in_flight = 1;
+  TestNode a(options);
+  ASSERT_TRUE(a.start());
+  RawPeer peer(a.host->port());
+  ASSERT_TRUE(peer.handshake(crypto::generate_private_key(), 1, a.chain.genesis_hash()).has_value());
+  ASSERT_TRUE(wait_until([&] { return a.host->peer_count() == 1; }));
+  const auto first = make_tx(21);
+  const auto second = make_tx(22);
+  ASSERT_TRUE(peer.send(NewTxHashes{{chain::tx_hash(first)}}));
+  auto asked = peer.read_until<GetTxs>();
+  ASSERT_TRUE(asked.has_value());
+  EXPECT_EQ(asked->hashes, std::vector<Hash256>{chain::tx_hash(first)});
+  // The window (one request) is full: this announcement waits...
+  ASSERT_TRUE(peer.send(NewTxHashes{{chain::tx_hash(second)}}));
+  // ...until the answer frees the slot.
+  ASSERT_TRUE(peer.send(Txs{{first}}));
+  asked = peer.read_until<GetTxs>();
+  ASSERT_TRUE(asked.has_value());
+  EXPECT_EQ(asked->hashes, std::vector<Hash256>{chain::tx_hash(second)});
+  ASSERT_TRUE(peer.send(Txs{{second}}));
+  ASSERT_TRUE(wait_until([&] { return a.chain.pool_has(chain::tx_hash(second)); }));
+  EXPECT_TRUE(a.chain.pool_has(chain::tx_hash(first)));
+}
+
 TEST(Discovery, AddressBookSurvivesARestart) {
   TempDir dir("restart");
   TestNode b(test_options());
