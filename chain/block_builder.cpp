@@ -10,9 +10,9 @@ namespace tally::chain {
 
 Result<BuiltBlock> build_block(const ChainConfig& config, const NodeStore& store, const Header& parent,
                                const BlockTemplate& block_template, std::span<const PooledTxPtr> candidates) {
-  if (block_template.timestamp <= parent.timestamp) {
+  if (block_template.timestamp < config.earliest_child_timestamp(parent.timestamp)) {
     return fail("block template: timestamp " + std::to_string(block_template.timestamp) +
-                " is not after the parent's " + std::to_string(parent.timestamp));
+                " is too early for a child of " + std::to_string(parent.timestamp));
   }
   if (block_template.extra_data.size() > kMaxExtraDataBytes) {
     return fail("block template: extra data longer than " + std::to_string(kMaxExtraDataBytes) + " bytes");

@@ -39,6 +39,13 @@ struct ChainConfig {
 
   bool is_pow() const noexcept { return std::holds_alternative<PowParams>(consensus); }
   bool is_pbft() const noexcept { return std::holds_alternative<PbftParams>(consensus); }
+  // The earliest timestamp a child of a block stamped `parent` may carry.
+  // PoW: strictly later (Ethereum's rule; difficulty reads the gaps). PBFT:
+  // the same second is allowed, so finality, not the one-second clock
+  // resolution, paces blocks (the commit certificate orders them).
+  std::uint64_t earliest_child_timestamp(std::uint64_t parent) const noexcept {
+    return is_pbft() ? parent : parent + 1;
+  }
   const U256& block_reward() const {
     return is_pow() ? std::get<PowParams>(consensus).block_reward : std::get<PbftParams>(consensus).block_reward;
   }

@@ -93,8 +93,9 @@ Result<void> check_header_rules(const ChainConfig& config, const Header& header,
   if (parent.number == std::numeric_limits<std::uint64_t>::max() || header.number != parent.number + 1) {
     return fail(where + "number must be the parent's plus one (parent is " + std::to_string(parent.number) + ")");
   }
-  if (header.timestamp <= parent.timestamp) {
-    return fail(where + "timestamp " + std::to_string(header.timestamp) + " is not after the parent's " +
+  if (header.timestamp < config.earliest_child_timestamp(parent.timestamp)) {
+    return fail(where + "timestamp " + std::to_string(header.timestamp) +
+                (config.is_pbft() ? " is before the parent's " : " is not after the parent's ") +
                 std::to_string(parent.timestamp));
   }
   if (header.gas_limit != config.gas_limit) {

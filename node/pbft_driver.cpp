@@ -199,10 +199,11 @@ void PbftDriver::propose(const pbft::RequestProposal& request) {
   if (parent.number + 1 != request.height) return;  // stale: the head moved on
   const std::uint64_t now_ms = unix_ms();
   const std::uint64_t now = now_ms / 1'000;
-  if (now <= parent.timestamp) {
-    // A child must be strictly later than its parent: wait for the clock
-    // rather than run ahead of it.
-    const auto wait = std::chrono::milliseconds((parent.timestamp + 1) * 1'000 - now_ms + 5);
+  const std::uint64_t earliest = chain_.config().earliest_child_timestamp(parent.timestamp);
+  if (now < earliest) {
+    // The parent is stamped ahead of this clock (another validator's clock
+    // runs fast): wait for ours rather than run ahead of it.
+    const auto wait = std::chrono::milliseconds(earliest * 1'000 - now_ms + 5);
     timers_.set(kProposalRetrySlot, wait, [this, request] {
       importer_.post([this, request] {
         if (halted_ || stopped_ || replica_->height() != request.height || replica_->view() != request.view) return;

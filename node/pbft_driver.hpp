@@ -9,8 +9,8 @@
 //                        before any later action of the list
 //   Broadcast         -> p2p consensus gossip
 //   RequestProposal   -> build_block from the pool on the head, seal it; the
-//                        proposal waits until the wall clock has passed the
-//                        parent's timestamp (a child must be strictly later)
+//                        proposal waits while the wall clock is behind the
+//                        parent's timestamp (a child may share its second)
 //   RequestValidation -> header rules, seal, execution and roots on the head
 //   CommitBlock       -> import (with the senders found while proposing or
 //                        validating), ChainManager::finalize,

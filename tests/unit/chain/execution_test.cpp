@@ -411,6 +411,19 @@ TEST_F(Execution, RewardOverflowIsRefused) {
   EXPECT_TRUE(apply_block_reward(miner, 0, state).ok());
 }
 
+TEST_F(Execution, PbftChildMayShareItsParentsSecondButNotPrecedeIt) {
+  ChainConfig pbft = genesis.config;
+  pbft.consensus = PbftParams{{Address{0x01}}, 1'000, 0};
+  Header h = child();
+  h.timestamp = parent().timestamp;
+  EXPECT_TRUE(check_header_rules(pbft, h, parent()).ok());
+  EXPECT_FALSE(check_header_rules(genesis.config, h, parent()).ok());
+  h.timestamp = parent().timestamp - 1;
+  auto early = check_header_rules(pbft, h, parent());
+  ASSERT_FALSE(early.ok());
+  EXPECT_TRUE(mentions(early.error().message, "timestamp 99 is before the parent's 100"));
+}
+
 TEST_F(Execution, HeaderRules) {
   const Header good = child();
   ASSERT_TRUE(check_header_rules(genesis.config, good, parent()).ok());
