@@ -37,7 +37,8 @@ struct P2pConfig {
   // Peer exchange: ask peers for addresses and dial them. Off: only the
   // --peer addresses are ever dialled (fixed topologies, fault tests).
   bool discovery = true;
-  std::uint64_t backoff_max_ms = 300'000;  // reconnect backoff ceiling
+  std::uint64_t backoff_max_ms = 300'000;      // reconnect backoff ceiling
+  std::size_t sync_headers_per_request = 192;  // headers per sync batch
 };
 
 // When the miner makes a block with no transactions.

@@ -229,6 +229,7 @@ Result<void> Node::start_p2p() {
   options.client_name = info_->client_version();
   options.discovery = config_.p2p.discovery;
   options.backoff_max = std::chrono::milliseconds(config_.p2p.backoff_max_ms);
+  options.sync_headers_per_request = config_.p2p.sync_headers_per_request;
   options.log = [](p2p::LogLevel level, const std::string& line) {
     switch (level) {
       case p2p::LogLevel::debug:

@@ -11,6 +11,10 @@ namespace tally::node {
 
 namespace {
 
+// Ancestors the median-time-past rule reads (the parent and 10 before it),
+// with room to spare.
+constexpr std::size_t kCheckedTail = 16;
+
 // Headers of a sync batch not stored yet, in front of the store, so engine
 // rules that look at ancestors (median time past) see the whole chain.
 class BatchHeaderReader final : public chain::HeaderReader {
@@ -95,6 +99,7 @@ std::vector<p2p::TxVerdict> P2pBridge::submit_txs(p2p::PeerId /*from*/, std::vec
 
 Result<void> P2pBridge::check_headers(const chain::Header& parent, std::span<const chain::Header> headers) {
   BatchHeaderReader reader(chain_.store());
+  for (const auto& header : checked_tail_) reader.add(header);
   reader.add(parent);
   const chain::Header* previous = &parent;
   const std::uint64_t now = unix_seconds();
@@ -104,6 +109,10 @@ Result<void> P2pBridge::check_headers(const chain::Header& parent, std::span<con
     }
     reader.add(header);
     previous = &header;
+  }
+  for (const auto& header : headers) {
+    checked_tail_.push_back(header);
+    if (checked_tail_.size() > kCheckedTail) checked_tail_.pop_front();
   }
   return {};
 }

@@ -7,6 +7,7 @@
 // block: reads go to LevelDB and the pool (both thread-safe), blocks are
 // queued on the importer and judged on its thread.
 
+#include <deque>
 #include <functional>
 #include <memory>
 
@@ -74,6 +75,10 @@ class P2pBridge final : public p2p::ChainAccess {
   ConsensusHandler consensus_;
   BlockHandler blocks_;
   CertificatesHandler certificates_;
+  // The newest headers check_headers passed (I/O thread only): the next
+  // sync batch starts on the last of them, and the median-time-past rule
+  // needs its ancestors before their bodies are stored.
+  std::deque<chain::Header> checked_tail_;
 };
 
 }  // namespace tally::node

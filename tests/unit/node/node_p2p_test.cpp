@@ -11,8 +11,10 @@ class NodeP2pTest : public ::testing::Test {
  protected:
   NodeP2pTest() : dir_("node-p2p") {}
 
-  std::unique_ptr<node::Node> open_node(const std::string& name, const std::vector<std::string>& peers) {
+  std::unique_ptr<node::Node> open_node(const std::string& name, const std::vector<std::string>& peers,
+                                        std::size_t sync_headers_per_request = 192) {
     node::NodeConfig config;
+    config.p2p.sync_headers_per_request = sync_headers_per_request;
     config.datadir = dir_.path() / name;
     config.rpc.enabled = false;
     config.p2p.port = 0;
@@ -60,6 +62,19 @@ TEST_F(NodeP2pTest, LateNodeSyncsAndTransactionsAndBlocksTravel) {
   ASSERT_TRUE(follower);
   EXPECT_GE(follower->chain().head().number, before_restart.number);
   ASSERT_TRUE(wait_until([&] { return follower->chain().head() == miner->chain().head(); }));
+}
+
+// Each sync batch starts on the last header of the one before, whose
+// ancestors (read by the median-time-past rule) are checked but not stored
+// yet: the node keeps the tail of what it checked for the next batch.
+TEST_F(NodeP2pTest, SyncSpansManyHeaderBatches) {
+  auto miner = open_node("miner", {});
+  ASSERT_TRUE(miner);
+  ASSERT_TRUE(miner->miner().mine_now(20, Address{0xaa}).ok());
+  auto follower = open_node("follower", {address_of(*miner)}, 4);
+  ASSERT_TRUE(follower);
+  ASSERT_TRUE(wait_until([&] { return follower->chain().head() == miner->chain().head(); }))
+      << "follower at " << follower->chain().head().number << " of " << miner->chain().head().number;
 }
 
 }  // namespace
