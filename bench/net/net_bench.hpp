@@ -1,0 +1,45 @@
+#pragma once
+// The network macro benchmarks (bench/macro/network.sh runs them):
+//   propagation: how fast and how cheaply a PoW block reaches every node of
+//                a random network of real tallyd processes under load;
+//   sync:        how fast a fresh tallyd syncs a long chain over p2p, next to
+//                a bare in-process import of the same blocks.
+// Each returns one JSON report.
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include "rpc/client.hpp"
+
+namespace tally::bench::net {
+
+using rpc::Json;
+
+struct PropagationOptions {
+  std::filesystem::path tallyd;
+  std::filesystem::path workdir;  // datadirs and logs go here
+  std::size_t nodes = 4;
+  std::size_t dials = 4;            // peers each node dials (random, distinct)
+  double seconds = 60;              // of transaction load
+  double tx_per_second = 100;       // pre-signed transfers to random nodes
+  std::size_t senders = 200;        // accounts funded in genesis
+  std::uint64_t block_seconds = 1;  // genesis target block time; difficulty = that much hashing
+  std::uint64_t seed = 1;
+};
+Json run_propagation(const PropagationOptions& options);
+
+struct SyncOptions {
+  std::filesystem::path tallyd;
+  std::filesystem::path workdir;
+  std::uint64_t blocks = 10'000;
+  std::uint32_t txs_per_block = 20;  // the EIP-1559 gas target: the genesis gas limit is twice their gas
+  std::size_t senders = 100;
+  std::size_t runs = 1;  // bare import and p2p sync, alternating, on one generated chain
+};
+Json run_sync(const SyncOptions& options);
+
+// {count, mean, p50, p99, max} of `values` (nulls when empty).
+Json summary(std::vector<double> values);
+
+}  // namespace tally::bench::net
