@@ -1,6 +1,7 @@
 // tally_net_bench: the network macro benchmarks (bench/macro/network.sh).
 //   tally_net_bench propagation --tallyd PATH --workdir DIR --nodes 16 [--seconds S --tps R ...]
 //   tally_net_bench sync --tallyd PATH --workdir DIR --blocks 10000 [--runs N ...]
+//   tally_net_bench restart --tallyd PATH --workdir DIR --blocks 100000 [--runs N ...]
 // Prints one JSON report on stdout; progress and errors go to stderr.
 #include <algorithm>
 #include <cmath>
@@ -57,10 +58,21 @@ int main(int argc, char** argv) {
   sync_app->add_option("--txs-per-block", sync.txs_per_block, "Transfers per block")->capture_default_str();
   sync_app->add_option("--senders", sync.senders, "Sending accounts")->capture_default_str();
   sync_app->add_option("--runs", sync.runs, "Bare import + sync runs on the one chain")->capture_default_str();
+  RestartOptions restart;
+  auto* restart_app = app.add_subcommand("restart", "Start time and idle RSS of a tallyd with a long chain");
+  restart_app->add_option("--tallyd", restart.tallyd, "tallyd binary")->required();
+  restart_app->add_option("--workdir", restart.workdir, "Where the datadirs and logs go")->required();
+  restart_app->add_option("--blocks", restart.blocks, "Blocks in the datadir")->capture_default_str();
+  restart_app->add_option("--txs-per-block", restart.txs_per_block, "Transfers per block")->capture_default_str();
+  restart_app->add_option("--runs", restart.runs, "Starts of each datadir")->capture_default_str();
+  restart_app->add_option("--idle-seconds", restart.idle_seconds, "Idle time before reading RSS")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   stop_children_on_signals();
   try {
-    const Json report = prop->parsed() ? run_propagation(propagation) : run_sync(sync);
+    const Json report = prop->parsed()       ? run_propagation(propagation)
+                        : sync_app->parsed() ? run_sync(sync)
+                                             : run_restart(restart);
     std::cout << report.dump(2) << '\n';
   } catch (const std::exception& e) {
     std::cerr << "tally_net_bench: " << e.what() << '\n';

@@ -72,15 +72,6 @@ std::string genesis_text(const SyncOptions& options, const std::vector<Address>&
   return genesis.dump(2);
 }
 
-struct GeneratedChain {
-  chain::Genesis genesis;
-  std::unique_ptr<consensus::pow::PowEngine> engine;
-  std::vector<chain::Block> blocks;
-  std::uint64_t transactions = 0;
-  std::uint64_t bytes = 0;  // encoded blocks
-  double seconds = 0;
-};
-
 // Transfer k of the chain: sender k mod S with nonce k / S, 1 wei to a
 // fresh address (so the state grows as a real chain's does).
 chain::Transaction transfer(std::uint64_t k, const std::vector<crypto::PrivateKey>& keys) {
@@ -128,6 +119,8 @@ chain::Block make_block(const chain::ChainManager& chain, const consensus::pow::
   return block;
 }
 
+}  // namespace
+
 // Builds the chain into `datadir`/chaindata (unsynced writes: generation is
 // not timed) and keeps its blocks for the bare import.
 GeneratedChain generate(const SyncOptions& options, const fs::path& datadir, const fs::path& genesis_file) {
@@ -171,6 +164,8 @@ GeneratedChain generate(const SyncOptions& options, const fs::path& datadir, con
   out.seconds = seconds_between(start, Clock::now());
   return out;
 }
+
+namespace {
 
 // The node's import core alone: a fresh datadir, ChainManager with the
 // options tallyd uses, every block through import_block (senders recovered
