@@ -168,29 +168,18 @@ ImportResult ChainManager::import_one(const Block& block, const Hash256& hash, s
   if (auto ok = verify_header(config_, engine_, block.header, *parent, store_, now_seconds); !ok) {
     return refuse(ok.error().message);
   }
-  if (!senders.empty() && senders.size() != block.transactions.size()) {
-    return refuse("internal: sender count does not match transaction count");
-  }
-  std::vector<Address> recovered;
-  if (senders.empty()) {
-    auto r = recover_senders(block);
-    if (!r) {
-      remember_invalid(hash);
-      return refuse(r.error().message);
-    }
-    recovered = std::move(r).value();
-    senders = recovered;
-  }
-  StateDB state(store_, parent->state_root);
-  auto executed = execute_block(config_, *parent, block, senders, state, engine_.block_reward(block.header.number));
-  if (executed) {
-    if (auto matches = validate_block_result(block.header, *executed); !matches) {
-      remember_invalid(hash);
-      return refuse(matches.error().message);
-    }
+  Executed executed;
+  if (checked_ && checked_->hash == hash) {
+    executed = std::move(*checked_);  // check_block ran it on this parent
+    checked_.reset();
   } else {
-    remember_invalid(hash);
-    return refuse(executed.error().message);
+    BlockFault fault = BlockFault::none;
+    auto run = execute_checked(block, hash, *parent, senders, fault);
+    if (!run) {
+      if (fault != BlockFault::none) remember_invalid(hash);
+      return refuse(run.error().message);
+    }
+    executed = std::move(*run);
   }
   const auto parent_weight = store_.total_weight(block.header.parent_hash);
   if (!parent_weight)
@@ -199,10 +188,8 @@ ImportResult ChainManager::import_one(const Block& block, const Hash256& hash, s
   if (!weight) return refuse("total chain weight overflows 256 bits");
 
   WriteBatch batch;
-  NodeBatch nodes;
-  state.commit(nodes);
-  ChainStore::put_block(batch, block, hash, executed->receipts, *weight);
-  ChainStore::put_nodes(batch, nodes);
+  ChainStore::put_block(batch, block, hash, executed.result.receipts, *weight);
+  ChainStore::put_nodes(batch, executed.nodes);
   const ChainTip candidate{hash, block.header.number, *weight};
   const bool becomes_head = engine_.prefers(candidate, head()) && adopt(batch, block, hash);
   db_.write(batch, options_.sync_writes);
@@ -213,6 +200,58 @@ ImportResult ChainManager::import_one(const Block& block, const Hash256& hash, s
   }
   result.status = becomes_head ? ImportStatus::new_head : ImportStatus::side_chain;
   return result;
+}
+
+Result<void> ChainManager::check_block(const Block& block, std::uint64_t now_seconds, std::span<const Address> senders,
+                                       BlockFault* fault) {
+  BlockFault ignored = BlockFault::none;
+  BlockFault& why = fault != nullptr ? *fault : ignored;
+  why = BlockFault::none;
+  const auto parent = store_.header(block.header.parent_hash);
+  if (!parent) {
+    why = BlockFault::parent;
+    return fail("block " + std::to_string(block.header.number) + ": parent unknown");
+  }
+  if (auto ok = verify_header(config_, engine_, block.header, *parent, store_, now_seconds); !ok) {
+    why = BlockFault::header;
+    return ok;
+  }
+  auto executed = execute_checked(block, block_hash(block), *parent, senders, why);
+  if (!executed) return Unexpected{executed.error()};
+  checked_ = std::move(*executed);
+  return {};
+}
+
+Result<ChainManager::Executed> ChainManager::execute_checked(const Block& block, const Hash256& hash,
+                                                             const Header& parent, std::span<const Address> senders,
+                                                             BlockFault& fault) const {
+  fault = BlockFault::none;
+  if (!senders.empty() && senders.size() != block.transactions.size()) {
+    return fail("internal: sender count does not match transaction count");
+  }
+  std::vector<Address> recovered;
+  if (senders.empty()) {
+    auto r = recover_senders(block);
+    if (!r) {
+      fault = BlockFault::senders;
+      return Unexpected{r.error()};
+    }
+    recovered = std::move(r).value();
+    senders = recovered;
+  }
+  StateDB state(store_, parent.state_root);
+  auto result = execute_block(config_, parent, block, senders, state, engine_.block_reward(block.header.number));
+  if (!result) {
+    fault = BlockFault::execution;
+    return Unexpected{result.error()};
+  }
+  if (auto matches = validate_block_result(block.header, *result); !matches) {
+    fault = BlockFault::results;
+    return Unexpected{matches.error()};
+  }
+  Executed out{hash, std::move(*result), {}};
+  state.commit(out.nodes);
+  return out;
 }
 
 Result<std::vector<Address>> ChainManager::recover_senders(const Block& block) const {

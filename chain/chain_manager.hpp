@@ -12,9 +12,9 @@
 // and the head stays on the best valid chain. No reorg goes below the newest
 // final block.
 //
-// Threading: import_block and finalize must be called from one thread (the
-// node's import strand); head() and the store's readers may be called from
-// any thread at any time.
+// Threading: import_block, check_block and finalize must be called from one
+// thread (the node's import strand); head() and the store's readers may be
+// called from any thread at any time.
 
 #include <cstdint>
 #include <deque>
@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "chain/chain_store.hpp"
+#include "chain/execution.hpp"
 #include "chain/database.hpp"
 #include "chain/engine.hpp"
 #include "chain/genesis.hpp"
@@ -79,6 +80,15 @@ class ChainManager {
   // transaction (recovered in parallel by the caller); empty: recovered here.
   ImportResult import_block(const Block& block, std::uint64_t now_seconds, std::span<const Address> senders = {});
 
+  // Checks a block as import_block would (header rules on its stored
+  // parent, execution, roots) without storing it: a consensus vote on a
+  // proposal. The last block checked keeps its execution, so importing it
+  // next (once the vote succeeds) does not execute it again.
+  // `fault`, when given, says which check failed.
+  enum class BlockFault : std::uint8_t { none, parent, header, senders, execution, results };
+  Result<void> check_block(const Block& block, std::uint64_t now_seconds, std::span<const Address> senders = {},
+                           BlockFault* fault = nullptr);
+
   // Records a finality certificate for a canonical block (PBFT): afterwards
   // no reorg goes below it.
   Result<void> finalize(const Hash256& hash, BytesView certificate);
@@ -102,6 +112,16 @@ class ChainManager {
   ImportResult import_one(const Block& block, const Hash256& hash, std::uint64_t now_seconds,
                           std::span<const Address> senders);
   Result<std::vector<Address>> recover_senders(const Block& block) const;
+  // A block's execution on its parent's state, checked against its header.
+  struct Executed {
+    Hash256 hash{};
+    ExecutionResult result;
+    NodeBatch nodes;  // the state trie nodes it adds
+  };
+  // Recovers senders when none are given. Fails with the reason and the
+  // check that failed (every failure here makes the block itself invalid).
+  Result<Executed> execute_checked(const Block& block, const Hash256& hash, const Header& parent,
+                                   std::span<const Address> senders, BlockFault& fault) const;
   // Adds to `batch` the canonical-index changes that make `block` the head.
   // Returns false (and adds nothing) if that would reorganise below the
   // newest final block.
@@ -133,6 +153,7 @@ class ChainManager {
   std::size_t orphan_bytes_ = 0;
   std::unordered_set<Hash256, FixedBytesHasher> invalid_;
   std::deque<Hash256> invalid_order_;
+  std::optional<Executed> checked_;  // the last block check_block passed
 };
 
 }  // namespace tally::chain

@@ -244,25 +244,20 @@ bool PbftDriver::validate(const pbft::RequestValidation& request) {
     spdlog::warn("pbft: proposed block {} is not a child of the head {}", request.height, parent.number);
     return false;
   }
-  const auto& header = block->header;
-  if (auto ok = chain::verify_header(chain_.config(), engine_, header, parent, chain_.store(), unix_seconds()); !ok) {
-    spdlog::warn("pbft: proposed block {} refused: {}", request.height, ok.error().message);
-    return false;
-  }
   auto senders = senders_of(*block);
   if (!senders) {
     spdlog::warn("pbft: proposed block {} has a transaction with a bad signature", request.height);
     return false;
   }
-  chain::StateDB state(chain_.store(), parent.state_root);
-  auto executed =
-      chain::execute_block(chain_.config(), parent, *block, *senders, state, engine_.block_reward(header.number));
-  if (!executed) {
-    spdlog::warn("pbft: proposed block {} does not execute: {}", request.height, executed.error().message);
-    return false;
-  }
-  if (auto ok = chain::validate_block_result(header, *executed); !ok) {
-    spdlog::warn("pbft: proposed block {} has wrong results: {}", request.height, ok.error().message);
+  // Kept by the chain: when this block commits, its import does not run it
+  // again.
+  using Fault = chain::ChainManager::BlockFault;
+  Fault fault = Fault::none;
+  if (auto ok = chain_.check_block(*block, unix_seconds(), *senders, &fault); !ok) {
+    const char* what = fault == Fault::results     ? "has wrong results"
+                       : fault == Fault::execution ? "does not execute"
+                                                   : "refused";
+    spdlog::warn("pbft: proposed block {} {}: {}", request.height, what, ok.error().message);
     return false;
   }
   known_senders_block_ = request.block_hash;

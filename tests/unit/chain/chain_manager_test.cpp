@@ -156,6 +156,51 @@ TEST_F(ChainManagerTest, InvalidBlockIsRefusedAndItsChildrenToo) {
   EXPECT_NE(rc.error.find("parent is invalid"), std::string::npos) << rc.error;
 }
 
+TEST_F(ChainManagerTest, CheckedBlockIsNotStoredAndImportsWithItsOwnState) {
+  const Block a = build_block(*chain_, genesis_.block.header, {transfer(0, dev_address(5), ether(), 0)}, 1);
+  const Block b = build_block(*chain_, genesis_.block.header, {transfer(0, dev_address(6), ether(), 0)}, 2);
+  ChainManager::BlockFault fault = ChainManager::BlockFault::header;
+  ASSERT_TRUE(chain_->check_block(a, kNow, {}, &fault).ok());
+  EXPECT_EQ(fault, ChainManager::BlockFault::none);
+  EXPECT_FALSE(chain_->store().has_block(block_hash(a)));
+  EXPECT_EQ(chain_->head().hash, genesis_.hash);
+  // The kept execution belongs to `a` alone: its sibling imports with its own.
+  ASSERT_EQ(chain_->import_block(b, kNow).status, ImportStatus::new_head);
+  EXPECT_EQ(chain_->account_at(dev_address(6), block_hash(b))->balance, U256(10'001) * ether());
+  EXPECT_EQ(chain_->account_at(dev_address(5), block_hash(b))->balance, U256(10'000) * ether());
+  ASSERT_EQ(chain_->import_block(a, kNow).status, ImportStatus::side_chain);
+  EXPECT_EQ(chain_->account_at(dev_address(5), block_hash(a))->balance, U256(10'001) * ether());
+  // Checked, then imported: the same state as an import alone.
+  const Block c = build_block(*chain_, b.header, {transfer(0, dev_address(7), ether(), 1)});
+  ASSERT_TRUE(chain_->check_block(c, kNow).ok());
+  ASSERT_EQ(chain_->import_block(c, kNow).status, ImportStatus::new_head);
+  EXPECT_EQ(chain_->account_at(dev_address(7), block_hash(c))->balance, U256(10'001) * ether());
+  open();
+  EXPECT_EQ(chain_->head().hash, block_hash(c));
+  EXPECT_EQ(chain_->account_at(dev_address(7), block_hash(c))->balance, U256(10'001) * ether());
+}
+
+TEST_F(ChainManagerTest, CheckSaysWhichRuleABlockBreaks) {
+  Block bad = build_block(*chain_, genesis_.block.header, {transfer(0, dev_address(5), ether(), 0)});
+  bad.header.state_root[0] ^= 1;
+  ChainManager::BlockFault fault = ChainManager::BlockFault::none;
+  auto checked = chain_->check_block(bad, kNow, {}, &fault);
+  ASSERT_FALSE(checked.ok());
+  EXPECT_EQ(fault, ChainManager::BlockFault::results);
+  EXPECT_NE(checked.error().message.find("state root"), std::string::npos) << checked.error().message;
+  Block orphan = build_block(*chain_, genesis_.block.header, {});
+  orphan.header.parent_hash[0] ^= 1;
+  EXPECT_FALSE(chain_->check_block(orphan, kNow, {}, &fault).ok());
+  EXPECT_EQ(fault, ChainManager::BlockFault::parent);
+  Block early = build_block(*chain_, genesis_.block.header, {});
+  early.header.number = 5;
+  EXPECT_FALSE(chain_->check_block(early, kNow, {}, &fault).ok());
+  EXPECT_EQ(fault, ChainManager::BlockFault::header);
+  // A check changes nothing: the bad block is still refused on import.
+  EXPECT_EQ(chain_->import_block(bad, kNow).status, ImportStatus::invalid);
+  EXPECT_EQ(chain_->head().hash, genesis_.hash);
+}
+
 TEST_F(ChainManagerTest, SealRefusedByEngineIsInvalidButNotRemembered) {
   const Block b1 = build_block(*chain_, genesis_.block.header, {});
   engine_.refuse = true;
