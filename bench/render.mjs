@@ -10,7 +10,10 @@ if (!outDir || !benchDir) {
   console.error("usage: node render.mjs RESULTS_DIR BENCH_DIR");
   process.exit(2);
 }
-const readJson = (path) => JSON.parse(readFileSync(path, "utf8"));
+// Google Benchmark writes NaN and inf (a coefficient of variation of a
+// counter that is always 0, say), which JSON has not: read them as null.
+const readJson = (path) =>
+  JSON.parse(readFileSync(path, "utf8").replace(/(?<=[:\[,]\s*)-?(NaN|nan|inf|Infinity)\b/g, "null"));
 const machine = readJson(join(outDir, "machine.json"));
 const runLabel = basename(outDir);
 const command = machine.quick ? "./tally.sh bench --quick" : "./tally.sh bench";

@@ -10,6 +10,7 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
 BUILD="$ROOT/build/release"
 QUICK=0
+OUT=""
 RUNS=""
 MICRO=1
 INTAKE=1
@@ -23,7 +24,8 @@ while [ $# -gt 0 ]; do
     --skip-intake) INTAKE=0; shift ;;
     --skip-macro) MACRO=0; shift ;;
     --only-macro) ONLY_MACRO=$2; shift 2 ;;
-    *) echo "usage: bench/run.sh [--build DIR] [--quick] [--runs N] [--skip-micro] [--skip-intake] [--skip-macro] [--only-macro NAME]" >&2; exit 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    *) echo "usage: bench/run.sh [--build DIR] [--quick] [--runs N] [--skip-micro] [--skip-intake] [--skip-macro] [--only-macro NAME] [--out RESULTS_DIR]" >&2; exit 2 ;;
   esac
 done
 for tool in node jq curl gnuplot; do
@@ -39,16 +41,20 @@ if [ "$QUICK" = 1 ]; then
   MICRO_ARGS=(--benchmark_min_time=0.05
     "--benchmark_filter=^BM_(Keccak|Sha256d|Secp256k1|Tx|BareRecover|Pow(Bare|Seal|Check)|StateUpdate(Cold|Warm)/(10000|100000)$|Scaling(Intake/(10000|100000)$|Import/(10000|100000)/))")
 else
-  TRANSFERS=10000 SENDERS=100 CONCURRENCY=64 READS=20000
+  # 50 transfers per sender: Tally's pool holds at most 64 nonces per
+  # sender (docs/mempool.md), so a sender's 100th would be refused.
+  TRANSFERS=10000 SENDERS=200 CONCURRENCY=64 READS=20000
   RUNS=${RUNS:-3}
   MICRO_ARGS=(--benchmark_min_time=0.3 --benchmark_repetitions=3 --benchmark_report_aggregates_only=true)
 fi
 
-OUT="$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)"
+# --out reuses a results folder (to rerun one part); machine.json is then
+# kept from the first run.
+OUT=${OUT:-"$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)"}
 mkdir -p "$OUT/logs"
 log "results in $OUT"
 
-cat >"$OUT/machine.json" <<JSON
+[ -e "$OUT/machine.json" ] || cat >"$OUT/machine.json" <<JSON
 {
   "date_utc": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
   "cores": $(nproc),

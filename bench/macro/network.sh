@@ -5,6 +5,7 @@
 # of the same blocks. Writes network-*.json into the results folder;
 # bench/macro/network.mjs renders them.
 #   bash bench/macro/network.sh --build BUILD_DIR --out RESULTS_DIR [--runs N] [--quick]
+# TALLY_NETWORK_PARTS="propagation sync" (the default) picks the parts.
 # Full: ~11 minutes on 2 cores (3 runs); --quick: under a minute (1 run).
 set -euo pipefail
 BUILD=""
@@ -32,8 +33,8 @@ log() { printf '[network] %s\n' "$*" >&2; }
 
 if [ "$QUICK" = 1 ]; then
   RUNS=${RUNS:-1}
-  PROP_ARGS=(--seconds 10 --tps 50)
-  SYNC_ARGS=(--blocks 500 --txs-per-block 20)
+  PROP_ARGS=(--seconds 6 --tps 50)
+  SYNC_ARGS=(--blocks 300 --txs-per-block 20)
 else
   RUNS=${RUNS:-3}
   PROP_ARGS=(--seconds 45 --tps 100)
@@ -85,8 +86,10 @@ jq -n --argjson quick "$QUICK" --argjson runs "$RUNS" --arg prop "${PROP_ARGS[*]
   >"$OUT/network.params.json"
 
 failed=0
+PARTS=${TALLY_NETWORK_PARTS:-propagation sync}
 # Runs interleave the network sizes, so each sees the same machine load.
 for RUN in $(seq 1 "$RUNS"); do
+  [[ " $PARTS " == *" propagation "* ]] || break
   for nodes in "${NODE_COUNTS[@]}"; do
     log "propagation run $RUN/$RUNS: $nodes nodes (${PROP_ARGS[*]})"
     rm -rf "$WORK/prop"
@@ -98,6 +101,7 @@ for RUN in $(seq 1 "$RUNS"); do
 done
 
 RUN=1
+[[ " $PARTS " == *" sync "* ]] || exit "$failed"
 log "sync: ${SYNC_ARGS[*]}, $RUNS run(s)"
 run_driver network-sync 900 sync --tallyd "$TALLYD" --workdir "$WORK/sync" --runs "$RUNS" "${SYNC_ARGS[@]}" || failed=1
 jq -c '.runs[] | {bare_s: .bare_import.seconds, sync_s: .p2p_sync.seconds, ratio: .sync_over_bare_time}' \

@@ -207,6 +207,13 @@ void Tallyd::spawn() {
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   const std::string log = options_.datadir.string() + ".log";
+  // The log is appended across restarts of one datadir: the ports of this
+  // start are in what comes after its current end.
+  std::error_code size_error;
+  const auto size = std::filesystem::file_size(log, size_error);
+  log_offset_ = size_error ? 0 : size;
+  rpc_port_ = 0;
+  p2p_port_ = 0;
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork() failed");
@@ -250,6 +257,7 @@ bool Tallyd::read_ports() {
   const std::string rpc_line = "JSON-RPC on http://127.0.0.1:";
   const std::string p2p_line = "p2p listening on 127.0.0.1:";
   std::ifstream in(options_.datadir.string() + ".log");
+  in.seekg(static_cast<std::streamoff>(log_offset_));
   for (std::string line; std::getline(in, line);) {
     if (const auto at = line.find(rpc_line); at != std::string::npos) {
       rpc_port_ = static_cast<std::uint16_t>(std::stoul(line.substr(at + rpc_line.size())));

@@ -87,6 +87,7 @@ class Tallyd {
   bool read_ports();
   std::uint16_t rpc_port_ = 0;
   std::uint16_t p2p_port_ = 0;
+  std::uintmax_t log_offset_ = 0;  // where this start's lines begin in the log
   pid_t pid_ = -1;
 };
 
