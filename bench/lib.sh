@@ -43,9 +43,12 @@ start_node() {
   log="$logdir/$kind.log"
   case "$kind" in
     tally)
-      # tallyd prints the port it bound (--rpc-port 0) on stderr.
+      # tallyd prints the port it bound (--rpc-port 0) on stderr. The pool
+      # holds the whole load (its default, 6,144 like geth's 5,120 + 1,024
+      # slots, would refuse what arrives faster than blocks take it);
+      # ganache and Hardhat bound nothing while automining.
       NODE_DATADIR=$(mktemp -d "${TMPDIR:-/tmp}/tally-bench-XXXXXX")
-      "$TALLYD" --datadir "$NODE_DATADIR" --rpc-port 0 --no-p2p --log-level info \
+      "$TALLYD" --datadir "$NODE_DATADIR" --rpc-port 0 --no-p2p --log-level info --txpool-max-txs 20000 \
         --mine --miner-address 0x00000000000000000000000000000000000000aa --miner-threads 1 >"$log" 2>&1 &
       NODE_PID=$!
       NODE_FUNDED=10

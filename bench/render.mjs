@@ -73,7 +73,7 @@ function intakeSection() {
     "",
     "Nodes: " +
       KINDS.map(([k, name]) => `${name} \`${byKind[k][0]?.node.client_version ?? "not run"}\``).join(", ") +
-      ". Tally: `tallyd --no-p2p --mine --miner-threads 1` (dev chain, mines while transactions wait, " +
+      ". Tally: `tallyd --no-p2p --mine --miner-threads 1 --txpool-max-txs 20000` (dev chain, mines while transactions wait, " +
       "up to 30M gas a block); ganache and Hardhat: automine (a block per transaction), logging off.",
     "",
     "| figure | Tally | ganache | Hardhat | Tally/ganache | Tally/Hardhat |",

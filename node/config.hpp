@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "chain/mempool.hpp"
 #include "crypto/bytes.hpp"
 
 namespace tally::node {
@@ -76,6 +77,9 @@ struct NodeConfig {
   P2pConfig p2p;
   MiningConfig mining;
   PbftConfig pbft;
+  // Transactions the pool holds, executable and waiting (geth's
+  // --txpool.globalslots + globalqueue; the default is the pool's).
+  std::size_t txpool_max_txs = chain::MempoolOptions{}.max_txs;
   // PoW: the "safe" and "finalized" block tags point this many blocks below the head.
   std::uint64_t safe_depth = 6;
   std::string log_level = "info";

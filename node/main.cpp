@@ -86,6 +86,10 @@ void add_node_options(CLI::App& app, NodeConfig& config, std::string& miner_addr
   app.add_option("--pbft-idle-block-ms", config.pbft.idle_block_ms,
                  "PBFT: make an empty block after this long without transactions (0: never)")
       ->capture_default_str();
+  app.add_option("--txpool-max-txs", config.txpool_max_txs,
+                 "Transactions the pool holds, executable and waiting (geth: --txpool.globalslots + globalqueue)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+      ->capture_default_str();
   app.add_option("--safe-depth", config.safe_depth, "PoW: the 'safe' and 'finalized' tags are this deep")
       ->capture_default_str();
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")

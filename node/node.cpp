@@ -100,7 +100,10 @@ Result<void> Node::open_chain() {
   auto chain = chain::ChainManager::open(*db_, genesis_, *engine_);
   if (!chain) return fail(chain.error().message);
   chain_ = std::move(*chain);
-  pool_ = std::make_unique<chain::Mempool>(chain::MempoolOptions{}, chain::pool_head_state(*chain_));
+  chain::MempoolOptions pool_options;
+  pool_options.max_txs = config_.txpool_max_txs;
+  pool_options.max_queued = std::min(pool_options.max_queued, pool_options.max_txs);
+  pool_ = std::make_unique<chain::Mempool>(pool_options, chain::pool_head_state(*chain_));
   return {};
 }
 

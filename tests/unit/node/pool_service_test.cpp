@@ -27,6 +27,19 @@ TEST_F(PoolServiceTest, RawTransactionIsPooledWithItsHash) {
   EXPECT_EQ(message_of(node.pool_service().submit_raw(chain::encode(tx))), "already known");
 }
 
+TEST_F(PoolServiceTest, PoolSizeComesFromTheConfig) {
+  auto config = base_config();
+  config.txpool_max_txs = 2;
+  auto& node = start(config);
+  auto& pool = node.pool_service();
+  ASSERT_TRUE(pool.submit(transfer(0, Address{0x11}, ether(), 0)).ok());
+  ASSERT_TRUE(pool.submit(transfer(1, Address{0x11}, ether(), 0)).ok());
+  const auto third = pool.submit(transfer(2, Address{0x11}, ether(), 0));
+  ASSERT_FALSE(third.ok());
+  EXPECT_NE(third.error().message.find("txpool is full"), std::string::npos) << third.error().message;
+  EXPECT_EQ(node.mempool().status().pending, 2U);
+}
+
 TEST_F(PoolServiceTest, RefusalsUseEthereumWording) {
   auto& node = start(base_config());
   auto& pool = node.pool_service();
