@@ -87,16 +87,46 @@ start_node() {
   return 0
 }
 
+# stop_pid PID: SIGTERM, up to 10 s for it to exit, then SIGKILL.
+stop_pid() {
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# macro_args NAME "$@": the arguments bench/run.sh gives a macro benchmark
+# (--build DIR --out DIR [--runs N] [--quick]) into BUILD and OUT (absolute),
+# RUNS (empty: the script's default) and QUICK (0 or 1); exits on bad usage.
+macro_args() {
+  local name=$1
+  shift
+  BUILD="" OUT="" RUNS="" QUICK=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --build) BUILD=$2; shift 2 ;;
+      --out) OUT=$2; shift 2 ;;
+      --runs) RUNS=$2; shift 2 ;;
+      --quick) QUICK=1; shift ;;
+      *) echo "usage: bench/macro/$name.sh --build BUILD_DIR --out RESULTS_DIR [--runs N] [--quick]" >&2; exit 2 ;;
+    esac
+  done
+  if [ -z "$BUILD" ] || [ -z "$OUT" ]; then
+    echo "$name.sh: --build and --out are required" >&2
+    exit 2
+  fi
+  BUILD=$(cd "$BUILD" && pwd)
+  mkdir -p "$OUT"
+  OUT=$(cd "$OUT" && pwd)
+}
+
 stop_node() {
   [ -n "$NODE_PID" ] || return 0
-  if kill -0 "$NODE_PID" 2>/dev/null; then
-    kill -TERM "$NODE_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-      kill -0 "$NODE_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$NODE_PID" 2>/dev/null || true
-  fi
+  stop_pid "$NODE_PID"
   wait "$NODE_PID" 2>/dev/null || true
   NODE_PID=""
   [ -n "$NODE_DATADIR" ] && rm -rf "$NODE_DATADIR"

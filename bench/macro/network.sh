@@ -8,21 +8,8 @@
 # TALLY_NETWORK_PARTS="propagation sync" (the default) picks the parts.
 # Full: ~11 minutes on 2 cores (3 runs); --quick: under a minute (1 run).
 set -euo pipefail
-BUILD=""
-OUT=""
-RUNS=""
-QUICK=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --build) BUILD=$2; shift 2 ;;
-    --out) OUT=$2; shift 2 ;;
-    --runs) RUNS=$2; shift 2 ;;
-    --quick) QUICK=1; shift ;;
-    *) echo "usage: network.sh --build BUILD_DIR --out RESULTS_DIR [--runs N] [--quick]" >&2; exit 2 ;;
-  esac
-done
-[ -n "$BUILD" ] && [ -n "$OUT" ] || { echo "network.sh needs --build and --out" >&2; exit 2; }
-BUILD=$(cd "$BUILD" && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+macro_args network "$@"
 DRIVER="$BUILD/bench/net/tally_net_bench"
 TALLYD="$BUILD/node/tallyd"
 for binary in "$DRIVER" "$TALLYD"; do
@@ -47,14 +34,7 @@ NODE_COUNTS=(4 16)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tally-network-XXXXXX")
 DRIVER_PID=""
 cleanup() {
-  if [ -n "$DRIVER_PID" ] && kill -0 "$DRIVER_PID" 2>/dev/null; then
-    kill -TERM "$DRIVER_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do
-      kill -0 "$DRIVER_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$DRIVER_PID" 2>/dev/null || true
-  fi
+  [ -z "$DRIVER_PID" ] || stop_pid "$DRIVER_PID"
   rm -rf "$WORK"
 }
 trap cleanup EXIT

@@ -10,26 +10,9 @@
 # Writes RESULTS_DIR/pbft.params.json, pbft-recover.json and
 # pbft-n<N>-<run>.json; node logs under RESULTS_DIR/logs/pbft/.
 set -euo pipefail
-BUILD=""
-OUT=""
-RUNS=""
-QUICK=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --build) BUILD=$2; shift 2 ;;
-    --out) OUT=$2; shift 2 ;;
-    --runs) RUNS=$2; shift 2 ;;
-    --quick) QUICK=1; shift ;;
-    *) echo "usage: bench/macro/pbft.sh --build BUILD_DIR --out RESULTS_DIR [--runs N] [--quick]" >&2; exit 2 ;;
-  esac
-done
-if [ -z "$BUILD" ] || [ -z "$OUT" ]; then
-  echo "pbft.sh: --build and --out are required" >&2
-  exit 2
-fi
-BUILD=$(cd "$BUILD" && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+macro_args pbft "$@"
 mkdir -p "$OUT/logs/pbft"
-OUT=$(cd "$OUT" && pwd)
 TALLYD="$BUILD/node/tallyd"
 LOAD="$BUILD/bench/tally_rpc_load"
 BENCH="$BUILD/bench/tally_bench"
@@ -82,11 +65,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-rpc_call() { # URL METHOD [PARAMS_JSON]
-  curl -s --max-time 5 -H 'Content-Type: application/json' \
-    -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\",\"params\":${3:-[]}}" "$1"
-}
 
 # Prints a base port P such that P .. P+COUNT-1 are all free on 127.0.0.1.
 free_ports() {
