@@ -269,7 +269,12 @@ const page = [
   `Written by \`${command}\` (bench/run.sh) on ${machine.date_utc}, git revision ` +
     `\`${machine.git_revision.slice(0, 12)}\`${machine.git_dirty ? " with uncommitted changes" : ""}` +
     `${machine.quick ? "; **quick mode**: small load, short runs, one run each" : ""}. ` +
-    `Every figure below is in the JSON files of \`bench/results/${runLabel}/\` (not committed; rerun the command).`,
+    `Every figure below is in the JSON files of \`bench/results/${runLabel}/\` (not committed; rerun the command).` +
+    (machine.reruns?.length
+      ? ` Parts were rerun into the same folder (\`bench/run.sh --out\`): ${machine.reruns
+          .map((r) => `${r.parts ?? "some parts"} on ${r.date_utc} at \`${r.git_revision.slice(0, 12)}\``)
+          .join("; ")}.`
+      : ""),
   "",
   `Machine: ${machine.cores} cores (${machine.cpu_model}), ${gib} GiB memory, ${machine.compiler}, Node.js ` +
     `${machine.node_js}; load average at start ${machine.load_average_at_start}. The load generator runs on the ` +

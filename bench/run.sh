@@ -54,6 +54,17 @@ OUT=${OUT:-"$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)"}
 mkdir -p "$OUT/logs"
 log "results in $OUT"
 
+if [ -e "$OUT/machine.json" ]; then
+  # A rerun of some parts: the page says which, at which revision.
+  parts=""
+  [ "$MICRO" = 1 ] && parts+="micro "
+  [ "$INTAKE" = 1 ] && parts+="intake "
+  [ "$MACRO" = 1 ] && parts+="${ONLY_MACRO:-macro}"
+  jq --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg rev "$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)" \
+    --arg parts "${parts% }" '.reruns += [{date_utc: $date, git_revision: $rev, parts: $parts}]' \
+    "$OUT/machine.json" >"$OUT/machine.tmp" &&
+    mv "$OUT/machine.tmp" "$OUT/machine.json"
+fi
 [ -e "$OUT/machine.json" ] || cat >"$OUT/machine.json" <<JSON
 {
   "date_utc": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
