@@ -28,9 +28,9 @@
 #include <vector>
 
 #include "chain/chain_store.hpp"
-#include "chain/execution.hpp"
 #include "chain/database.hpp"
 #include "chain/engine.hpp"
+#include "chain/execution.hpp"
 #include "chain/genesis.hpp"
 #include "chain/state.hpp"
 
