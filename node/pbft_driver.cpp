@@ -260,8 +260,6 @@ bool PbftDriver::validate(const pbft::RequestValidation& request) {
     spdlog::warn("pbft: proposed block {} {}: {}", request.height, what, ok.error().message);
     return false;
   }
-  known_senders_block_ = request.block_hash;
-  known_senders_ = std::move(*senders);
   return true;
 }
 

@@ -12,8 +12,8 @@
 //                        proposal waits while the wall clock is behind the
 //                        parent's timestamp (a child may share its second)
 //   RequestValidation -> header rules, seal, execution and roots on the head
-//   CommitBlock       -> import (with the senders found while proposing or
-//                        validating), ChainManager::finalize,
+//   CommitBlock       -> import (reusing the execution check_block kept, or
+//                        the senders found while proposing), ChainManager::finalize,
 //                        on_block_committed
 //   SetTimer/Cancel   -> TimerThread (callbacks post back to the importer)
 //   RequestSync       -> p2p sync does the fetching (peers announce their
@@ -97,9 +97,9 @@ class PbftDriver {
   Address address_{};
   PbftDriverOptions options_;
   std::unique_ptr<consensus::pbft::Replica> replica_;  // import thread only
-  // The senders of the block this node last proposed or validated (import
-  // thread only), handed to the import when that block commits, so a
-  // validator recovers each transaction's sender once, at pool admission.
+  // The senders of the block this node last proposed (import thread only),
+  // handed to the import when that block commits. A block it validated
+  // needs none: the chain keeps that block's execution (check_block).
   Hash256 known_senders_block_{};
   std::vector<Address> known_senders_;
   TimerThread timers_;
