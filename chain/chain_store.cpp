@@ -151,7 +151,12 @@ std::optional<Hash256> ChainStore::final_hash() const {
 }
 
 std::optional<Bytes> ChainStore::get_node(const Hash256& hash) const {
-  return db_.get(key(kNode, hash));
+  if (auto cached = node_cache_.get(hash)) return cached;
+  auto node = db_.get(key(kNode, hash));
+  // Cached as read: the trie checks every node it loads against its hash,
+  // so corrupt bytes are reported (StateCorruption) whether cached or not.
+  if (node) node_cache_.put(hash, *node);
+  return node;
 }
 
 void ChainStore::put_block(WriteBatch& batch, const Block& block, const Hash256& hash,
@@ -160,6 +165,10 @@ void ChainStore::put_block(WriteBatch& batch, const Block& block, const Hash256&
   batch.put(key(kBody, hash), encode_body(BlockBody{block.transactions}));
   batch.put(key(kReceipts, hash), encode_receipts(receipts));
   batch.put(key(kWeight, hash), u256_to_be_minimal(total_weight));
+}
+
+void ChainStore::cache_nodes(const NodeBatch& nodes) const {
+  for (const auto& [hash, node] : nodes) node_cache_.put(hash, node);
 }
 
 void ChainStore::put_nodes(WriteBatch& batch, const NodeBatch& nodes) {

@@ -25,6 +25,7 @@
 #include "chain/block.hpp"
 #include "chain/database.hpp"
 #include "chain/engine.hpp"
+#include "chain/node_cache.hpp"
 #include "chain/node_store.hpp"
 
 namespace tally::chain {
@@ -39,7 +40,11 @@ struct TxLocation {
 
 class ChainStore final : public NodeStore, public HeaderReader {
  public:
-  explicit ChainStore(Database& db) : db_(db) {}
+  // Trie nodes kept in memory in front of the database (NodeCache).
+  static constexpr std::size_t kDefaultNodeCacheBytes = 32U << 20U;
+
+  explicit ChainStore(Database& db, std::size_t node_cache_bytes = kDefaultNodeCacheBytes)
+      : db_(db), node_cache_(node_cache_bytes) {}
 
   std::optional<Header> header(const Hash256& hash) const;
   std::optional<BlockBody> body(const Hash256& hash) const;
@@ -59,6 +64,8 @@ class ChainStore final : public NodeStore, public HeaderReader {
 
   // NodeStore and HeaderReader.
   std::optional<Bytes> get_node(const Hash256& hash) const override;
+  // Keeps nodes just written in the node cache: the next block reads them.
+  void cache_nodes(const NodeBatch& nodes) const;
   std::optional<Header> header_by_hash(const Hash256& hash) const override { return header(hash); }
 
   // Writers: each adds to `batch`; nothing is visible until it is written.
@@ -78,6 +85,7 @@ class ChainStore final : public NodeStore, public HeaderReader {
 
  private:
   Database& db_;
+  mutable NodeCache node_cache_;
 };
 
 }  // namespace tally::chain
