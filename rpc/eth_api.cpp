@@ -88,8 +88,21 @@ std::optional<U256> EthApi::total_difficulty(const Hash256& hash) const {
 }
 
 Json EthApi::block_by_hash_json(const Hash256& hash, bool full) const {
+  if (!full) {
+    std::lock_guard lock(block_cache_mutex_);
+    for (const auto& [cached_hash, json] : block_cache_) {
+      if (cached_hash == hash) return json;
+    }
+  }
   const auto block = node_.chain->block(hash);
   if (!block) return nullptr;
+  if (!full) {
+    Json json = block_json(*block, hash, false, {}, total_difficulty(hash));
+    std::lock_guard lock(block_cache_mutex_);
+    block_cache_.emplace_back(hash, json);
+    if (block_cache_.size() > kBlockJsonCacheEntries) block_cache_.pop_front();
+    return json;
+  }
   std::vector<Address> senders;
   if (full) {
     senders.reserve(block->transactions.size());

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 
@@ -110,6 +111,14 @@ class EthApi {
   mutable std::mutex tip_mutex_;  // guards the two below
   mutable std::optional<Hash256> tip_head_;
   mutable U256 tip_cached_ = 0;
+
+  // The last few blocks rendered with transaction hashes (a block's JSON
+  // never changes: it is keyed by hash). Clients poll the newest blocks
+  // many times a second; each would otherwise decode the body and hash
+  // every transaction again.
+  static constexpr std::size_t kBlockJsonCacheEntries = 16;
+  mutable std::mutex block_cache_mutex_;                      // guards block_cache_
+  mutable std::deque<std::pair<Hash256, Json>> block_cache_;  // newest last
 };
 
 // Recovers the sender of a stored transaction (zero address if the
