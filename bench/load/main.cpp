@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   app.add_option("--concurrency,-c", options.concurrency, "Concurrent keep-alive connections")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--batch", options.batch, "Transfers per request (more than 1: a JSON-RPC batch)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
   app.add_option("--reads", options.reads, "eth_getBalance calls, and as many eth_blockNumber calls")
       ->capture_default_str();
   app.add_option("--funded", options.funded,

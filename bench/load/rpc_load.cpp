@@ -188,9 +188,9 @@ struct Progress {
 
 // With a window, waits until fewer than `window` accepted transfers are
 // still out of blocks; false at the deadline.
-bool wait_for_window(const LoadOptions& options, const Progress& progress) {
+bool wait_for_window(const LoadOptions& options, const Progress& progress, std::size_t more) {
   if (options.window == 0) return true;
-  while (progress.accepted.load() >= progress.included.load() + options.window) {
+  while (progress.accepted.load() + more > progress.included.load() + options.window) {
     if (Clock::now() > progress.deadline) return false;
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
@@ -211,7 +211,8 @@ struct WorkerResult {
 };
 
 // Worker `w` owns the senders s with s % workers == w and sends each one's
-// transfers in nonce order, one request at a time, to one submission URL.
+// transfers in nonce order, `batch` per request (a JSON-RPC batch when more
+// than one; the node runs a batch's calls in order), to one submission URL.
 // After a refusal the sender's later transfers would have a nonce gap, so
 // they are skipped (as are those the window holds back past the deadline).
 WorkerResult submit_worker(const LoadOptions& options, std::size_t w, std::size_t workers,
@@ -220,30 +221,64 @@ WorkerResult submit_worker(const LoadOptions& options, std::size_t w, std::size_
   rpc::HttpClient client(submit_url(options, w), rpc::ClientOptions{options.call_timeout, {}});
   WorkerResult result;
   std::vector<bool> refused(options.senders, false);
+  std::vector<std::size_t> pending;  // indexes into txs, in submission order
+  auto note_error = [&](std::size_t k, const std::string& what) {
+    ++result.errors;
+    ++result.error_messages[what.substr(0, 160)];
+    refused[k % options.senders] = true;
+  };
+  auto flush = [&] {
+    if (pending.empty()) return;
+    Clock::time_point start = Clock::now();
+    std::vector<std::pair<std::string, Json>> calls;
+    for (std::size_t k : pending) {
+      sent_at[k] = start;
+      calls.emplace_back("eth_sendRawTransaction", Json::array({txs[k].raw}));
+    }
+    try {
+      std::vector<rpc::BatchReply> replies;
+      if (calls.size() == 1) {
+        replies.push_back(rpc::BatchReply{client.call(calls[0].first, calls[0].second), std::nullopt});
+      } else {
+        replies = client.batch(calls);
+      }
+      for (std::size_t i = 0; i < pending.size(); ++i) {
+        const std::size_t k = pending[i];
+        if (i >= replies.size() || !replies[i].result) {
+          note_error(k, i < replies.size() && replies[i].error ? replies[i].error->what() : "no reply");
+          continue;
+        }
+        const Json& hash = *replies[i].result;
+        if (!hash.is_string() || lower(hash.get<std::string>()) != txs[k].hash) ++result.hash_mismatches;
+        ++result.accepted;
+        progress.accepted.fetch_add(1);
+      }
+    } catch (const std::exception& e) {
+      for (std::size_t k : pending) note_error(k, e.what());
+    }
+    const double ms = ms_between(start, Clock::now());
+    result.latency.ms.insert(result.latency.ms.end(), pending.size(), ms);
+    pending.clear();
+  };
   std::size_t rounds = (txs.size() + options.senders - 1) / options.senders;
   for (std::size_t round = 0; round < rounds; ++round) {
     for (std::size_t s = w; s < options.senders; s += workers) {
       std::size_t k = round * options.senders + s;
       if (k >= txs.size()) continue;
-      if (refused[s] || !wait_for_window(options, progress)) {
+      // A sender's earlier transfer still pending: send it first, so a
+      // refusal is known before its successor goes out.
+      if (std::any_of(pending.begin(), pending.end(), [&](std::size_t p) { return p % options.senders == s; })) {
+        flush();
+      }
+      if (refused[s] || !wait_for_window(options, progress, pending.size() + 1)) {
         ++result.skipped;
         continue;
       }
-      Clock::time_point start = Clock::now();
-      sent_at[k] = start;
-      try {
-        Json hash = client.call("eth_sendRawTransaction", Json::array({txs[k].raw}));
-        if (!hash.is_string() || lower(hash.get<std::string>()) != txs[k].hash) ++result.hash_mismatches;
-        ++result.accepted;
-        progress.accepted.fetch_add(1);
-      } catch (const std::exception& e) {
-        ++result.errors;
-        ++result.error_messages[std::string(e.what()).substr(0, 160)];
-        refused[s] = true;
-      }
-      result.latency.ms.push_back(ms_between(start, Clock::now()));
+      pending.push_back(k);
+      if (pending.size() >= options.batch) flush();
     }
   }
+  flush();
   return result;
 }
 
@@ -489,6 +524,7 @@ Json run_load(const LoadOptions& options) {
       {"transfers", options.transfers},
       {"senders", options.senders},
       {"concurrency", options.concurrency},
+      {"batch", options.batch},
       {"submit_connections", workers},
       {"reads", options.reads},
       {"funded_at_start", options.funded},

@@ -25,6 +25,9 @@ struct LoadOptions {
   std::size_t transfers = 10'000;
   std::size_t senders = 100;
   std::size_t concurrency = 64;
+  // Transfers per request: 1 sends single calls, more send JSON-RPC batches
+  // (at most the node's batch limit, 100).
+  std::size_t batch = 1;
   std::size_t reads = 20'000;  // eth_getBalance calls, and as many eth_blockNumber calls
   // Accounts 0..funded-1 of the mnemonic hold coins at start; senders past
   // them are funded from these in a setup phase.

@@ -23,7 +23,10 @@ export default function section({ outDir, machine, command, readJson, median, fm
       "`tallyd testnet init --consensus pbft --nodes N` (a fresh chain each run, every node a validator, full mesh), " +
       `started by \`bench/macro/pbft.sh\` and stopped by PID. Load: \`tally_rpc_load\` pre-signs ` +
       `${params.transfers.toLocaleString("en-US")} EIP-1559 transfers from ${params.senders} senders and submits ` +
-      `them with \`eth_sendRawTransaction\` over ${params.concurrency} connections spread over all validators ` +
+      `them with \`eth_sendRawTransaction\` over ${params.concurrency} connections spread over all validators` +
+      (params.batch > 1
+        ? `, ${params.batch} transfers per JSON-RPC batch (the load generator shares the validators' cores) `
+        : " ") +
       `(each sender to one validator), a closed loop holding at most ${params.window.toLocaleString("en-US")} ` +
       "transfers submitted but not yet final, three blocks' worth, so every proposer always has a full block " +
       "waiting. A transfer counts as final when node 0's `finalized` block (the highest block with a commit " +

@@ -24,6 +24,7 @@ log() { printf '[pbft] %s\n' "$*" >&2; }
 SIZES=(4 7)
 SENDERS=300        # per-sender pool limit is 64: the window spreads over them
 CONCURRENCY=16     # submission connections, spread over the validators
+BATCH=20           # transfers per JSON-RPC batch: the load generator shares the cores
 TRANSFER_GAS=21000
 if [ "$QUICK" = 1 ]; then
   RUNS=${RUNS:-1}
@@ -163,9 +164,9 @@ PER_BLOCK=$((GAS_LIMIT / TRANSFER_GAS))
 # and stays under the pool's 6,144 transactions.
 WINDOW=$((3 * PER_BLOCK < 5500 ? 3 * PER_BLOCK : 5500))
 jq -n --argjson sizes "$(printf '%s\n' "${SIZES[@]}" | jq -s .)" --argjson runs "$RUNS" \
-  --argjson m "$TRANSFERS" --argjson s "$SENDERS" --argjson c "$CONCURRENCY" --argjson w "$WINDOW" \
+  --argjson m "$TRANSFERS" --argjson s "$SENDERS" --argjson c "$CONCURRENCY" --argjson b "$BATCH" --argjson w "$WINDOW" \
   --argjson g "$GAS_LIMIT" --argjson per_block "$PER_BLOCK" --argjson quick "$([ "$QUICK" = 1 ] && echo true || echo false)" \
-  '{sizes: $sizes, runs: $runs, transfers: $m, senders: $s, concurrency: $c, window: $w, gas_limit: $g,
+  '{sizes: $sizes, runs: $runs, transfers: $m, senders: $s, concurrency: $c, batch: $b, window: $w, gas_limit: $g,
     transfers_per_block: $per_block, quick: $quick}' >"$OUT/pbft.params.json"
 
 failures=0
@@ -180,7 +181,7 @@ for n in "${SIZES[@]}"; do
       continue
     fi
     load_before=$(cut -d' ' -f1 /proc/loadavg)
-    args=(--transfers "$TRANSFERS" --senders "$SENDERS" --concurrency "$CONCURRENCY" --reads 0 --funded 10
+    args=(--transfers "$TRANSFERS" --senders "$SENDERS" --concurrency "$CONCURRENCY" --reads 0 --funded 10 --batch "$BATCH"
       --window "$WINDOW" --finalized --inclusion-timeout-s "$LOAD_TIMEOUT_S")
     if timeout $((LOAD_TIMEOUT_S + 60)) "$LOAD" --url "$URL" --urls "$URLS" "${args[@]}" \
       >"$OUT/pbft-$name.raw" 2>"$OUT/logs/pbft/$name.load.err"; then
