@@ -33,6 +33,7 @@ Result<BuiltBlock> build_block(const ChainConfig& config, const NodeStore& store
   std::vector<Receipt> receipts;
   std::set<Address> failed_senders;
   std::uint64_t gas_used = 0;
+  U256 burned = 0;
   for (const auto& candidate : candidates) {
     if (failed_senders.contains(candidate->sender)) {
       built.skipped.push_back(candidate->hash);
@@ -46,6 +47,7 @@ Result<BuiltBlock> build_block(const ChainConfig& config, const NodeStore& store
     }
     gas_used += outcome->gas_used;
     built.tips += outcome->tip;
+    burned += outcome->burned;
     receipts.push_back(outcome->receipt);
     built.block.transactions.push_back(candidate->tx);
     built.senders.push_back(candidate->sender);
@@ -53,10 +55,14 @@ Result<BuiltBlock> build_block(const ChainConfig& config, const NodeStore& store
   if (auto rewarded = apply_block_reward(header.beneficiary, block_template.block_reward, state); !rewarded) {
     return fail("block template: " + rewarded.error().message);
   }
+  auto execution = std::make_shared<BlockExecution>();
   header.gas_used = gas_used;
-  header.state_root = state.root();
+  header.state_root = state.commit(execution->nodes);
   header.transactions_root = transactions_root(built.block.transactions);
   header.receipts_root = receipts_root(receipts);
+  execution->result = ExecutionResult{std::move(receipts),  gas_used, header.state_root, header.transactions_root,
+                                      header.receipts_root, burned,   built.tips};
+  built.execution = std::move(execution);
   return built;
 }
 

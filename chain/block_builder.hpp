@@ -5,11 +5,13 @@
 // supplies the seal; PoW then grinds the nonce, PBFT proposes the block.
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "chain/block.hpp"
 #include "chain/config.hpp"
+#include "chain/execution.hpp"
 #include "chain/mempool.hpp"
 #include "chain/node_store.hpp"
 #include "crypto/result.hpp"
@@ -29,6 +31,9 @@ struct BuiltBlock {
   std::vector<Address> senders;  // of block.transactions, for import without recovery
   std::vector<Hash256> skipped;  // candidates refused by execution (the pool may drop them)
   U256 tips = 0;                 // paid to the beneficiary, reward excluded
+  // The execution, for ChainManager::import_block once the block is sealed
+  // (sealing changes no field execution reads).
+  std::shared_ptr<const BlockExecution> execution;
 };
 
 // Builds a child of `parent` whose state is readable from `store`.

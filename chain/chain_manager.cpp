@@ -113,11 +113,11 @@ std::optional<Account> ChainManager::account_at(const Address& address, const Ha
   return state.get(address);
 }
 
-ImportResult ChainManager::import_block(const Block& block, std::uint64_t now_seconds,
-                                        std::span<const Address> senders) {
+ImportResult ChainManager::import_block(const Block& block, std::uint64_t now_seconds, std::span<const Address> senders,
+                                        std::shared_ptr<const BlockExecution> prepared) {
   const ChainTip before = head();
   const Hash256 hash = block_hash(block);
-  ImportResult result = import_one(block, hash, now_seconds, senders);
+  ImportResult result = import_one(block, hash, now_seconds, senders, prepared.get());
   if (result.status == ImportStatus::new_head || result.status == ImportStatus::side_chain) {
     // Blocks that were waiting for this one; each may free others in turn.
     std::vector<Block> ready = take_orphans_of(hash);
@@ -125,7 +125,7 @@ ImportResult ChainManager::import_block(const Block& block, std::uint64_t now_se
       Block next = std::move(ready.back());
       ready.pop_back();
       const Hash256 next_hash = block_hash(next);
-      const ImportResult connected = import_one(next, next_hash, now_seconds, {});
+      const ImportResult connected = import_one(next, next_hash, now_seconds, {}, nullptr);
       if (connected.status == ImportStatus::new_head || connected.status == ImportStatus::side_chain) {
         for (auto& child : take_orphans_of(next_hash)) ready.push_back(std::move(child));
       }
@@ -140,7 +140,7 @@ ImportResult ChainManager::import_block(const Block& block, std::uint64_t now_se
 }
 
 ImportResult ChainManager::import_one(const Block& block, const Hash256& hash, std::uint64_t now_seconds,
-                                      std::span<const Address> senders) {
+                                      std::span<const Address> senders, const BlockExecution* prepared) {
   ImportResult result;
   result.hash = hash;
   const auto refuse = [&](std::string why) {
@@ -169,7 +169,12 @@ ImportResult ChainManager::import_one(const Block& block, const Hash256& hash, s
     return refuse(ok.error().message);
   }
   Executed executed;
-  if (checked_ && checked_->hash == hash) {
+  const ExecutionResult* execution = &executed.result;
+  const NodeBatch* nodes = &executed.nodes;
+  if (prepared != nullptr && validate_block_result(block.header, prepared->result)) {
+    execution = &prepared->result;  // this node built it: already run on this parent
+    nodes = &prepared->nodes;
+  } else if (checked_ && checked_->hash == hash) {
     executed = std::move(*checked_);  // check_block ran it on this parent
     checked_.reset();
   } else {
@@ -188,12 +193,12 @@ ImportResult ChainManager::import_one(const Block& block, const Hash256& hash, s
   if (!weight) return refuse("total chain weight overflows 256 bits");
 
   WriteBatch batch;
-  ChainStore::put_block(batch, block, hash, executed.result.receipts, *weight);
-  ChainStore::put_nodes(batch, executed.nodes);
+  ChainStore::put_block(batch, block, hash, execution->receipts, *weight);
+  ChainStore::put_nodes(batch, *nodes);
   const ChainTip candidate{hash, block.header.number, *weight};
   const bool becomes_head = engine_.prefers(candidate, head()) && adopt(batch, block, hash);
   db_.write(batch, options_.sync_writes);
-  store_.cache_nodes(executed.nodes);
+  store_.cache_nodes(*nodes);
   if (becomes_head) {
     const std::lock_guard lock(head_mutex_);
     head_ = candidate;

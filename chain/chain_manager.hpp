@@ -78,7 +78,11 @@ class ChainManager {
 
   // Imports one block. `senders` may hold the recovered sender of each
   // transaction (recovered in parallel by the caller); empty: recovered here.
-  ImportResult import_block(const Block& block, std::uint64_t now_seconds, std::span<const Address> senders = {});
+  // `prepared`: the block's execution from this node's own build_block
+  // (trusted, not re-run; used only if it matches the header's gas and
+  // roots, else the block is executed as any other).
+  ImportResult import_block(const Block& block, std::uint64_t now_seconds, std::span<const Address> senders = {},
+                            std::shared_ptr<const BlockExecution> prepared = nullptr);
 
   // Checks a block as import_block would (header rules on its stored
   // parent, execution, roots) without storing it: a consensus vote on a
@@ -110,7 +114,7 @@ class ChainManager {
   ChainManager(Database& db, const Genesis& genesis, const Engine& engine, const ChainOptions& options);
   Result<void> load_or_init(const Genesis& genesis);
   ImportResult import_one(const Block& block, const Hash256& hash, std::uint64_t now_seconds,
-                          std::span<const Address> senders);
+                          std::span<const Address> senders, const BlockExecution* prepared);
   Result<std::vector<Address>> recover_senders(const Block& block) const;
   // A block's execution on its parent's state, checked against its header.
   struct Executed {

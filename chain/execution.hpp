@@ -89,6 +89,14 @@ struct ExecutionResult {
   U256 tips = 0;    // total tips paid to the beneficiary
 };
 
+// A block's execution with the state trie nodes it adds: what an import
+// writes. The node's own block builder hands it to the import, so a block
+// it built is not executed a second time.
+struct BlockExecution {
+  ExecutionResult result;
+  NodeBatch nodes;
+};
+
 // Executes `block` on `state`, which must be at parent.state_root; senders[i]
 // is the recovered sender of block.transactions[i]. Any invalid transaction
 // makes the whole block invalid: "tx 3 (0x..): nonce too high: ...". On error

@@ -81,25 +81,27 @@ bool Importer::enqueue(std::function<void()> task, std::string& why) {
   return true;
 }
 
-std::future<chain::ImportResult> Importer::submit(chain::Block block, std::vector<Address> senders) {
+std::future<chain::ImportResult> Importer::submit(chain::Block block, std::vector<Address> senders, Prepared prepared) {
   auto promise = std::make_shared<std::promise<chain::ImportResult>>();
   auto future = promise->get_future();
   auto shared_block = std::make_shared<chain::Block>(std::move(block));
   std::string why;
-  const bool queued = enqueue([this, promise, shared_block,
-                               senders = std::move(senders)] { promise->set_value(import(*shared_block, senders)); },
-                              why);
+  const bool queued =
+      enqueue([this, promise, shared_block, senders = std::move(senders),
+               prepared = std::move(prepared)] { promise->set_value(import(*shared_block, senders, prepared)); },
+              why);
   if (!queued) promise->set_value(refused(*shared_block, why));
   return future;
 }
 
-void Importer::submit_async(chain::Block block, ImportCallback done, std::vector<Address> senders) {
+void Importer::submit_async(chain::Block block, ImportCallback done, std::vector<Address> senders, Prepared prepared) {
   auto shared_block = std::make_shared<chain::Block>(std::move(block));
   auto shared_done = std::make_shared<ImportCallback>(std::move(done));
   std::string why;
-  const bool queued = enqueue([this, shared_block, shared_done,
-                               senders = std::move(senders)] { (*shared_done)(import(*shared_block, senders)); },
-                              why);
+  const bool queued =
+      enqueue([this, shared_block, shared_done, senders = std::move(senders),
+               prepared = std::move(prepared)] { (*shared_done)(import(*shared_block, senders, prepared)); },
+              why);
   if (!queued) (*shared_done)(refused(*shared_block, why));
 }
 
@@ -131,10 +133,11 @@ void Importer::run() {
   }
 }
 
-chain::ImportResult Importer::import(const chain::Block& block, const std::vector<Address>& senders) {
+chain::ImportResult Importer::import(const chain::Block& block, const std::vector<Address>& senders,
+                                     const Prepared& prepared) {
   chain::ImportResult result;
   try {
-    result = chain_.import_block(block, unix_seconds(), senders);
+    result = chain_.import_block(block, unix_seconds(), senders, prepared);
   } catch (const std::exception& e) {
     // A storage failure: the import did not happen (one atomic batch).
     spdlog::critical("import of block {} failed: {}", block.header.number, e.what());

@@ -41,13 +41,18 @@ class Importer {
   void stop();
 
   // Queues a block. `senders` (optional) are its transactions' recovered
-  // senders. The future is ready once the block is imported or refused.
-  std::future<chain::ImportResult> submit(chain::Block block, std::vector<Address> senders = {});
+  // senders; `prepared` (optional) its execution, when this node built it
+  // (ChainManager::import_block). The future is ready once the block is
+  // imported or refused.
+  using Prepared = std::shared_ptr<const chain::BlockExecution>;
+  std::future<chain::ImportResult> submit(chain::Block block, std::vector<Address> senders = {},
+                                          Prepared prepared = nullptr);
   // The same, for callers that must not wait (p2p): `done` runs on the
   // import thread with the result (or at once, on the caller's thread, when
   // the queue is full or the importer stopped).
   using ImportCallback = std::function<void(const chain::ImportResult&)>;
-  void submit_async(chain::Block block, ImportCallback done, std::vector<Address> senders = {});
+  void submit_async(chain::Block block, ImportCallback done, std::vector<Address> senders = {},
+                    Prepared prepared = nullptr);
   // Runs `task` on the import thread (for writers other than imports, e.g.
   // PBFT finalization). Dropped when the importer is stopped or full.
   void post(std::function<void()> task);
@@ -59,7 +64,7 @@ class Importer {
 
  private:
   void run();
-  chain::ImportResult import(const chain::Block& block, const std::vector<Address>& senders);
+  chain::ImportResult import(const chain::Block& block, const std::vector<Address>& senders, const Prepared& prepared);
   // Queues `task`; false (and nothing queued) when stopping or full.
   bool enqueue(std::function<void()> task, std::string& why);
 

@@ -121,7 +121,7 @@ Result<MinerService::Template> MinerService::make_template(const Address& benefi
 
 Result<Hash256> MinerService::import_found(const Template& work, const char* source) {
   const chain::Block& block = work.built.block;
-  auto result = importer_.submit(block, work.built.senders).get();
+  auto result = importer_.submit(block, work.built.senders, work.built.execution).get();
   if (result.status != chain::ImportStatus::new_head) {
     const std::string why = result.ok() ? std::string(chain::to_string(result.status)) : result.error;
     return fail("block " + std::to_string(block.header.number) + " was not accepted as the new head: " + why);

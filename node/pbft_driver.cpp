@@ -229,6 +229,7 @@ void PbftDriver::propose(const pbft::RequestProposal& request) {
                block.transactions.size());
   known_senders_block_ = hash;
   known_senders_ = std::move(built->senders);
+  known_execution_ = std::move(built->execution);
   perform(replica_->on_proposal_ready(request.height, request.view, hash, chain::encode_block(block)));
 }
 
@@ -290,8 +291,10 @@ void PbftDriver::commit(pbft::CommitBlock action) {
   // on_block_committed and handles nothing for this height meanwhile.
   auto certificate = std::make_shared<Bytes>(std::move(action.certificate));
   std::vector<Address> senders;
+  Importer::Prepared prepared;
   if (known_senders_block_ == action.block_hash && known_senders_.size() == block->transactions.size()) {
     senders = std::move(known_senders_);
+    prepared = std::move(known_execution_);
     known_senders_block_ = Hash256{};
   }
   importer_.submit_async(
@@ -313,7 +316,7 @@ void PbftDriver::commit(pbft::CommitBlock action) {
         perform(replica_->on_block_committed(height, hash));
         after_commit();
       },
-      std::move(senders));
+      std::move(senders), std::move(prepared));
 }
 
 void PbftDriver::after_commit() {

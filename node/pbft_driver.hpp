@@ -97,11 +97,12 @@ class PbftDriver {
   Address address_{};
   PbftDriverOptions options_;
   std::unique_ptr<consensus::pbft::Replica> replica_;  // import thread only
-  // The senders of the block this node last proposed (import thread only),
-  // handed to the import when that block commits. A block it validated
+  // The senders and execution of the block this node last proposed (import
+  // thread only), handed to the import when that block commits. A block it validated
   // needs none: the chain keeps that block's execution (check_block).
   Hash256 known_senders_block_{};
   std::vector<Address> known_senders_;
+  Importer::Prepared known_execution_;  // the proposed block's execution, for its import
   TimerThread timers_;
   p2p::Host* host_ = nullptr;
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "chain/execution.hpp"
@@ -110,6 +111,72 @@ TEST_F(BlockBuilderTest, FullBlockStillTakesSmallerTransactionsOfOtherSenders) {
   EXPECT_EQ(built->skipped, std::vector<Hash256>{candidates[18]->hash});
   EXPECT_LE(built->block.header.gas_used, chain_->config().gas_limit);
   EXPECT_EQ(chain_->import_block(built->block, parent.timestamp + 1).status, chain::ImportStatus::new_head);
+}
+
+// What the builder hands to the import must be exactly what executing the
+// block again would produce: the import trusts it instead of re-running.
+TEST_F(BlockBuilderTest, BuiltExecutionEqualsAFreshExecutionOfTheBlock) {
+  const auto parent = chain_->head_header();
+  std::vector<chain::PooledTxPtr> candidates{pooled(transfer(0, Address{1}, ether(), 0)),
+                                             pooled(transfer(1, Address{2}, ether(), 0)),
+                                             pooled(transfer(0, Address{3}, 7, 1))};
+  auto built =
+      chain::build_block(chain_->config(), chain_->store(), parent, template_at(parent.timestamp + 1), candidates);
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  ASSERT_TRUE(built->execution);
+  chain::StateDB state(chain_->store(), parent.state_root);
+  auto fresh = chain::execute_block(chain_->config(), parent, built->block, built->senders, state,
+                                    engine_.block_reward(parent.number + 1));
+  ASSERT_TRUE(fresh.ok()) << fresh.error().message;
+  chain::NodeBatch fresh_nodes;
+  state.commit(fresh_nodes);
+  const auto& kept = built->execution->result;
+  EXPECT_EQ(kept.receipts, fresh->receipts);
+  EXPECT_EQ(kept.gas_used, fresh->gas_used);
+  EXPECT_EQ(kept.state_root, fresh->state_root);
+  EXPECT_EQ(kept.transactions_root, fresh->transactions_root);
+  EXPECT_EQ(kept.receipts_root, fresh->receipts_root);
+  EXPECT_EQ(kept.burned, fresh->burned);
+  EXPECT_EQ(kept.tips, fresh->tips);
+  auto kept_nodes = built->execution->nodes;
+  std::sort(kept_nodes.begin(), kept_nodes.end());
+  std::sort(fresh_nodes.begin(), fresh_nodes.end());
+  EXPECT_EQ(kept_nodes, fresh_nodes);
+  EXPECT_TRUE(chain::validate_block_result(built->block.header, kept).ok());
+}
+
+TEST_F(BlockBuilderTest, ImportWithTheBuiltExecutionStoresItsReceiptsAndState) {
+  const auto parent = chain_->head_header();
+  std::vector<chain::PooledTxPtr> candidates{pooled(transfer(0, Address{1}, ether(), 0))};
+  auto built =
+      chain::build_block(chain_->config(), chain_->store(), parent, template_at(parent.timestamp + 1), candidates);
+  ASSERT_TRUE(built.ok()) << built.error().message;
+  auto result = chain_->import_block(built->block, parent.timestamp + 1, built->senders, built->execution);
+  ASSERT_EQ(result.status, chain::ImportStatus::new_head) << result.error;
+  EXPECT_EQ(chain_->store().receipts(result.hash), built->execution->result.receipts);
+  auto payee = chain_->account_at(Address{1}, result.hash);
+  ASSERT_TRUE(payee);
+  EXPECT_EQ(payee->balance, ether());
+}
+
+TEST_F(BlockBuilderTest, AnExecutionThatDoesNotMatchTheBlockIsNotUsed) {
+  const auto parent = chain_->head_header();
+  const std::vector<chain::PooledTxPtr> one_transfer{pooled(transfer(0, Address{1}, 5, 0))};
+  auto with_transfer =
+      chain::build_block(chain_->config(), chain_->store(), parent, template_at(parent.timestamp + 1), one_transfer);
+  auto empty = chain::build_block(chain_->config(), chain_->store(), parent, template_at(parent.timestamp + 1), {});
+  ASSERT_TRUE(with_transfer.ok() && empty.ok());
+  // The empty block's execution offered for the block with a transfer: the
+  // roots differ, so the import executes the block itself.
+  auto result =
+      chain_->import_block(with_transfer->block, parent.timestamp + 1, with_transfer->senders, empty->execution);
+  ASSERT_EQ(result.status, chain::ImportStatus::new_head) << result.error;
+  const auto receipts = chain_->store().receipts(result.hash);
+  ASSERT_TRUE(receipts);
+  EXPECT_EQ(receipts->size(), 1U);
+  auto payee = chain_->account_at(Address{1}, result.hash);
+  ASSERT_TRUE(payee);
+  EXPECT_EQ(payee->balance, U256(5));
 }
 
 }  // namespace
