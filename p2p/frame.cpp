@@ -12,6 +12,7 @@ std::optional<std::size_t> max_payload_bytes(std::uint8_t type) noexcept {
     case MessageType::pong:
     case MessageType::get_peers:
     case MessageType::get_headers:
+    case MessageType::get_compact_block:
       return kMaxSmallMessageBytes;
     case MessageType::hello:
       return kMaxHelloBytes;
@@ -27,9 +28,14 @@ std::optional<std::size_t> max_payload_bytes(std::uint8_t type) noexcept {
       return kMaxTxsMessageBytes;
     case MessageType::headers:
       return kMaxHeadersMessageBytes;
+    case MessageType::compact_block:
+      return kMaxCompactBlockMessageBytes;
+    case MessageType::get_block_txs:
+      return kMaxBlockTxsRequestBytes;
     case MessageType::new_block:
     case MessageType::bodies:
     case MessageType::certificates:
+    case MessageType::block_txs:
     case MessageType::consensus:
       return kMaxBlockMessageBytes;
   }
@@ -74,6 +80,14 @@ std::string_view to_string(MessageType type) noexcept {
       return "get_certificates";
     case MessageType::certificates:
       return "certificates";
+    case MessageType::compact_block:
+      return "compact_block";
+    case MessageType::get_compact_block:
+      return "get_compact_block";
+    case MessageType::get_block_txs:
+      return "get_block_txs";
+    case MessageType::block_txs:
+      return "block_txs";
     case MessageType::consensus:
       return "consensus";
   }

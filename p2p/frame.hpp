@@ -38,13 +38,21 @@ enum class MessageType : std::uint8_t {
   bodies = 0x25,
   get_certificates = 0x26,  // finality certificates (PBFT) of blocks, by hash
   certificates = 0x27,
+  compact_block = 0x28,      // a block as its header and transaction hashes
+  get_compact_block = 0x29,  // a block's compact form, by hash
+  get_block_txs = 0x2a,      // transactions of a block, by index
+  block_txs = 0x2b,
   consensus = 0x30,
 };
 
 inline constexpr std::size_t kFrameHeaderBytes = 5;
 
 // Per-type payload caps (bytes).
-inline constexpr std::size_t kMaxBlockMessageBytes = 10U << 20U;   // new_block, bodies, consensus
+inline constexpr std::size_t kMaxBlockMessageBytes = 10U << 20U;  // new_block, bodies, block_txs, consensus
+// compact_block: a header (at most 64 KiB) and 65,536 transaction hashes.
+inline constexpr std::size_t kMaxCompactBlockMessageBytes = 3U << 20U;
+// get_block_txs: a block hash and 65,536 indexes of at most 3 bytes each.
+inline constexpr std::size_t kMaxBlockTxsRequestBytes = 256U << 10U;
 inline constexpr std::size_t kMaxHeadersMessageBytes = 2U << 20U;  // headers
 inline constexpr std::size_t kMaxTxsMessageBytes = 2U << 20U;      // txs
 inline constexpr std::size_t kMaxHashListMessageBytes = 160U << 10U;

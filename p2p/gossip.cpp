@@ -1,5 +1,6 @@
-// Announce-then-fetch gossip of transactions and blocks, serving headers and
-// bodies, and the relay of opaque consensus payloads.
+// Announce-then-fetch gossip of transactions, block relay (compact blocks:
+// compact_blocks.cpp), serving headers and bodies, and the relay of opaque
+// consensus payloads.
 
 #include <algorithm>
 #include <cmath>
@@ -11,13 +12,15 @@
 namespace tally::p2p {
 namespace {
 
-// Room left in a reply for the list headers around its items.
-constexpr std::size_t kReplyMargin = 1U << 10U;
 // Announced transaction hashes a peer's backlog holds (32 bytes each) while
 // its request window is full, and hashes asked for in one GetTxs (a reply
 // of transfers stays well under the Txs size cap).
 constexpr std::size_t kMaxTxBacklog = 8'192;
 constexpr std::size_t kMaxTxHashesPerRequest = 1'024;
+// A block whose whole encoding is less than this bigger than its compact
+// form (empty or nearly empty blocks) is pushed whole: no round trip for
+// nothing.
+constexpr std::size_t kMinCompactSavingBytes = 1U << 10U;
 
 }  // namespace
 
@@ -46,11 +49,22 @@ void Host::Impl::expire_requests(Clock::time_point now) {
     if (peer) --peer->requests_in_flight;
     if (request.cancelled) continue;
     if (peer) misbehave(peer, kScoreRequestTimeout, "request " + std::to_string(id) + " timed out");
-    if (request.kind == RequestKind::certificates) continue;  // the node asks again if it still needs them
-    if (request.kind == RequestKind::fetch_header || request.kind == RequestKind::fetch_body) {
-      if (!request.hashes.empty()) block_fetches.erase(request.hashes.front());
-    } else {
-      on_sync_request_failed(request);
+    switch (request.kind) {
+      case RequestKind::certificates:
+        break;  // the node asks again if it still needs them
+      case RequestKind::compact_block:
+        block_fetches.erase(request.hashes.front());  // the next announcement asks again
+        break;
+      case RequestKind::block_txs:
+        if (auto it = compact_blocks.find(request.hashes.front());
+            it != compact_blocks.end() && it->second.request_id == id) {
+          forget_compact_block(request.hashes.front());
+        }
+        break;
+      case RequestKind::sync_headers:
+      case RequestKind::sync_bodies:
+        on_sync_request_failed(request);
+        break;
     }
   }
 }
@@ -206,17 +220,15 @@ void Host::Impl::on_new_block_hashes(const PeerPtr& peer, const NewBlockHashes& 
     peer->known_blocks.insert(announced.hash);
     peer->head_number = std::max(peer->head_number, announced.number);
     if (received_blocks.contains(announced.hash) || block_fetches.count(announced.hash) != 0 ||
-        chain.has_block(announced.hash)) {
+        compact_blocks.count(announced.hash) != 0 || chain.has_block(announced.hash)) {
       continue;
     }
     // A block far ahead needs its ancestors first: sync fetches those.
     if (announced.number > local.head.number + 1 || sync.active) continue;
-    if (peer->requests_in_flight + 2 > options.max_requests_in_flight) continue;
-    block_fetches[announced.hash] = BlockFetch{peer->id, std::nullopt, std::nullopt};
-    send_request(peer, PendingRequest{0, RequestKind::fetch_header, {}, {announced.hash}, 1},
-                 GetHeaders{next_request_id, announced.hash, 0, 1, 0});
-    send_request(peer, PendingRequest{0, RequestKind::fetch_body, {}, {announced.hash}, 1},
-                 GetBodies{next_request_id, {announced.hash}});
+    if (peer->requests_in_flight >= options.max_requests_in_flight) continue;
+    block_fetches[announced.hash] = peer->id;
+    send_request(peer, PendingRequest{0, RequestKind::compact_block, {}, {announced.hash}, 1},
+                 GetCompactBlock{next_request_id, announced.hash});
   }
 }
 
@@ -229,6 +241,7 @@ void Host::Impl::on_new_block(const PeerPtr& peer, NewBlock message) {
   // Without its parent the node cannot import it; sync will fetch the gap.
   if (!chain.has_block(message.block.header.parent_hash)) return;
   block_fetches.erase(hash);
+  forget_compact_block(hash);  // a GetBlockTxs still in flight is answered and dropped
   submit_block(peer->id, std::move(message.block));
 }
 
@@ -240,20 +253,32 @@ void Host::Impl::relay_block(const chain::Block& block, const U256& total_weight
   for (const auto& peer : active_peers()) {
     if (!peer->known_blocks.contains(hash)) targets.push_back(peer);
   }
+  if (targets.empty()) return;
   std::shuffle(targets.begin(), targets.end(), random);
-  // Whole to sqrt(n) peers, by hash to the rest (as eth/68).
-  const auto whole = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(targets.size()))));
-  const NewBlock full{block, total_weight};
+  // Pushed to sqrt(n) peers, by hash to the rest (as eth/68). The push is
+  // the compact form (header and transaction hashes: the receivers hold
+  // most transactions already), unless the whole block is barely bigger.
+  const auto pushed = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(targets.size()))));
+  std::vector<Hash256> hashes;
+  hashes.reserve(block.transactions.size());
+  for (const auto& tx : block.transactions) hashes.push_back(chain::tx_hash(tx));
+  const auto whole_bytes = chain::encode_block(block).size();
+  const auto compact_bytes = chain::encode_header(block.header).size() + 33 * hashes.size();
+  const bool whole = whole_bytes < compact_bytes + kMinCompactSavingBytes || hashes.size() > kMaxCompactBlockTxs;
+  const Message push = whole ? Message{NewBlock{block, total_weight}}
+                             : Message{CompactBlock{0, block.header, std::move(hashes), total_weight}};
   const NewBlockHashes announce{{BlockAnnouncement{hash, block.header.number}}};
   for (std::size_t i = 0; i < targets.size(); ++i) {
     targets[i]->known_blocks.insert(hash);
-    if (i < whole) {
-      targets[i]->send(full);
+    if (i < pushed) {
+      targets[i]->send(push);
     } else {
       targets[i]->send(announce);
     }
   }
 }
+
+// ---- headers and bodies
 
 void Host::Impl::on_get_headers(const PeerPtr& peer, const GetHeaders& message) {
   Headers reply;
@@ -298,8 +323,7 @@ void Host::Impl::on_get_bodies(const PeerPtr& peer, const GetBodies& message) {
 
 void Host::Impl::on_headers(const PeerPtr& peer, Headers message) {
   auto it = requests.find(message.request_id);
-  if (it == requests.end() || it->second.peer != peer->id ||
-      (it->second.kind != RequestKind::fetch_header && it->second.kind != RequestKind::sync_headers)) {
+  if (it == requests.end() || it->second.peer != peer->id || it->second.kind != RequestKind::sync_headers) {
     misbehave(peer, kScoreUnrequested, "headers nobody asked for");
     return;
   }
@@ -307,17 +331,12 @@ void Host::Impl::on_headers(const PeerPtr& peer, Headers message) {
   requests.erase(it);
   --peer->requests_in_flight;
   if (request.cancelled) return;
-  if (request.kind == RequestKind::sync_headers) {
-    on_sync_headers(peer, request, std::move(message.headers));
-  } else {
-    on_fetch_part(peer, request, &message, nullptr);
-  }
+  on_sync_headers(peer, request, std::move(message.headers));
 }
 
 void Host::Impl::on_bodies(const PeerPtr& peer, Bodies message) {
   auto it = requests.find(message.request_id);
-  if (it == requests.end() || it->second.peer != peer->id ||
-      (it->second.kind != RequestKind::fetch_body && it->second.kind != RequestKind::sync_bodies)) {
+  if (it == requests.end() || it->second.peer != peer->id || it->second.kind != RequestKind::sync_bodies) {
     misbehave(peer, kScoreUnrequested, "bodies nobody asked for");
     return;
   }
@@ -327,49 +346,10 @@ void Host::Impl::on_bodies(const PeerPtr& peer, Bodies message) {
   if (request.cancelled) return;
   if (message.bodies.size() > request.hashes.size()) {
     misbehave(peer, kScoreBadSyncData, "more bodies than asked for");
-    if (request.kind == RequestKind::sync_bodies) on_sync_request_failed(request);
+    on_sync_request_failed(request);
     return;
   }
-  if (request.kind == RequestKind::sync_bodies) {
-    on_sync_bodies(peer, request, std::move(message.bodies));
-  } else {
-    on_fetch_part(peer, request, nullptr, &message);
-  }
-}
-
-void Host::Impl::on_fetch_part(const PeerPtr& peer, const PendingRequest& request, Headers* headers, Bodies* bodies) {
-  const auto hash = request.hashes.front();
-  auto it = block_fetches.find(hash);
-  if (it == block_fetches.end()) return;  // already arrived another way
-  auto& fetch = it->second;
-  if (headers != nullptr) {
-    if (headers->headers.empty()) {
-      block_fetches.erase(it);
-      return;
-    }
-    if (chain::header_hash(headers->headers.front()) != hash) {
-      block_fetches.erase(it);
-      misbehave(peer, kScoreBadSyncData, "a header that is not the block asked for");
-      return;
-    }
-    fetch.header = std::move(headers->headers.front());
-  } else {
-    if (bodies->bodies.empty()) {
-      block_fetches.erase(it);
-      return;
-    }
-    fetch.body = std::move(bodies->bodies.front());
-  }
-  if (!fetch.header || !fetch.body) return;
-  if (chain::transactions_root(fetch.body->transactions) != fetch.header->transactions_root) {
-    block_fetches.erase(it);
-    misbehave(peer, kScoreBadSyncData, "a body that does not match its header");
-    return;
-  }
-  chain::Block block{std::move(*fetch.header), std::move(fetch.body->transactions)};
-  block_fetches.erase(it);
-  if (received_blocks.contains(hash) || chain.has_block(hash)) return;
-  submit_block(peer->id, std::move(block));
+  on_sync_bodies(peer, request, std::move(message.bodies));
 }
 
 // ---------------------------------------------------------------- certificates

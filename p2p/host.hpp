@@ -53,7 +53,7 @@ struct HostOptions {
   std::chrono::milliseconds ping_timeout{20'000};  // no pong within it: dropped
   std::chrono::milliseconds tick_interval{250};    // housekeeping: dials, pings, timeouts, sync
   std::chrono::milliseconds peer_exchange_interval{30'000};
-  std::chrono::milliseconds request_timeout{10'000};  // headers, bodies, txs, block fetches
+  std::chrono::milliseconds request_timeout{10'000};  // headers, bodies, txs, compact blocks and their txs
 
   std::size_t max_send_queue_bytes = 32U << 20U;  // a peer that does not read past it is dropped
   std::size_t max_known_items = 32'768;           // per peer, per kind (txs, blocks, consensus)
@@ -153,8 +153,9 @@ class Host {
   const crypto::PublicKey& node_id() const;
 
   // Thread-safe, non-blocking.
-  // A block that became part of the local chain (mined or imported): sent
-  // whole to sqrt(n) peers that do not know it and announced by hash to the rest.
+  // A block that became part of the local chain (mined or imported): pushed
+  // to sqrt(n) peers that do not know it (compact: header and transaction
+  // hashes; whole when that saves nothing) and announced by hash to the rest.
   void announce_block(const chain::Block& block, const U256& total_weight);
   // Transactions accepted into the local pool (e.g. from RPC), by hash.
   void announce_txs(std::vector<Hash256> hashes);

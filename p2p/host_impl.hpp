@@ -39,6 +39,9 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using HashSet = LruSet<Hash256, FixedBytesHasher>;
 
+// Room left in a reply for the list headers around its items.
+inline constexpr std::size_t kReplyMargin = 1U << 10U;
+
 // Refills `rate` per second up to `burst`.
 class TokenBucket {
  public:
@@ -112,7 +115,7 @@ class Peer : public std::enable_shared_from_this<Peer> {
   };
   std::deque<TxBatch> tx_batches;
   std::deque<Hash256> tx_backlog;      // announced, not yet asked for (the request window was full)
-  std::size_t requests_in_flight = 0;  // headers and bodies
+  std::size_t requests_in_flight = 0;  // tracked requests (PendingRequest): blocks, headers, bodies, certificates
   Clock::time_point sync_cooldown_until{};
 
  private:
@@ -132,24 +135,36 @@ class Peer : public std::enable_shared_from_this<Peer> {
 };
 using PeerPtr = std::shared_ptr<Peer>;
 
-// A headers or bodies request in flight.
-enum class RequestKind : std::uint8_t { fetch_header, fetch_body, sync_headers, sync_bodies, certificates };
+// A request in flight, answered by the message with its request id.
+enum class RequestKind : std::uint8_t {
+  compact_block,  // GetCompactBlock: a block announced by hash
+  block_txs,      // GetBlockTxs: what the pool lacked to rebuild a compact block
+  sync_headers,
+  sync_bodies,
+  certificates,
+};
 struct PendingRequest {
   PeerId peer = 0;
-  RequestKind kind = RequestKind::fetch_header;
+  RequestKind kind = RequestKind::compact_block;
   Clock::time_point deadline;
-  std::vector<Hash256> hashes;  // fetch_*: the block; sync_bodies: the bodies asked
-  std::uint64_t count = 0;      // sync_headers: how many asked
+  std::vector<Hash256> hashes;  // compact_block, block_txs: the block; sync_bodies: the bodies asked
+  std::uint64_t count = 0;      // sync_headers: how many asked; block_txs: transactions asked
   // No longer wanted (sync stopped): the answer is dropped without scoring
   // the peer, which did nothing wrong.
   bool cancelled = false;
 };
 
-// A block announced by hash, fetched as a header and a body.
-struct BlockFetch {
+// A compact block waiting for the transactions the pool lacked (GetBlockTxs).
+struct PendingCompactBlock {
   PeerId peer = 0;
-  std::optional<chain::Header> header;
-  std::optional<chain::BlockBody> body;
+  std::uint64_t request_id = 0;  // the GetBlockTxs in flight
+  chain::Header header;
+  std::vector<Hash256> hashes;                   // the block's transaction hashes, in order
+  std::vector<chain::Transaction> transactions;  // from the pool; placeholders at `missing`
+  std::vector<std::uint32_t> missing;            // indexes asked for, increasing
+  U256 total_weight = 0;                         // the block's claim, taken as the peer's once the block is rebuilt
+  std::size_t known_bytes = 0;                   // encoded size of the transactions from the pool
+  std::size_t footprint = 0;                     // memory held, counted against the host's budget
 };
 
 struct SyncBlock {
@@ -226,7 +241,6 @@ struct Host::Impl {
   void on_get_bodies(const PeerPtr& peer, const GetBodies& message);
   void on_headers(const PeerPtr& peer, Headers message);
   void on_bodies(const PeerPtr& peer, Bodies message);
-  void on_fetch_part(const PeerPtr& peer, const PendingRequest& request, Headers* headers, Bodies* bodies);
   void on_consensus(const PeerPtr& peer, Consensus message);
   void request_certificates(PeerId peer, std::vector<Hash256> hashes);
   void on_get_certificates(const PeerPtr& peer, const GetCertificates& message);
@@ -238,6 +252,15 @@ struct Host::Impl {
   void request_backlog(const PeerPtr& peer);
   void accept_txs(const PeerPtr& peer, const std::vector<Hash256>& batch, Txs message);
   void submit_block(PeerId from, chain::Block block);
+
+  // ---- compact_blocks.cpp
+  void on_compact_block(const PeerPtr& peer, CompactBlock message);
+  void on_get_compact_block(const PeerPtr& peer, const GetCompactBlock& message);
+  void on_get_block_txs(const PeerPtr& peer, const GetBlockTxs& message);
+  void on_block_txs(const PeerPtr& peer, BlockTxs message);
+  void rebuild_compact_block(const PeerPtr& peer, const Hash256& hash, CompactBlock message);
+  void complete_compact_block(const PeerPtr& peer, chain::Header header, std::vector<chain::Transaction> txs);
+  void forget_compact_block(const Hash256& hash);
 
   // ---- sync.cpp
   void sync_tick();
@@ -286,7 +309,12 @@ struct Host::Impl {
   HashSet received_blocks;  // handed to the node
   HashSet seen_consensus;
   std::unordered_map<Hash256, Clock::time_point, FixedBytesHasher> tx_requests;  // hash -> deadline
-  std::unordered_map<Hash256, BlockFetch, FixedBytesHasher> block_fetches;
+  // Blocks announced by hash and asked for (GetCompactBlock): hash -> the peer asked.
+  std::unordered_map<Hash256, PeerId, FixedBytesHasher> block_fetches;
+  // Compact blocks waiting for transactions, bounded in number (overall and
+  // per peer) and in the memory they hold (pending_compact_bytes).
+  std::unordered_map<Hash256, PendingCompactBlock, FixedBytesHasher> compact_blocks;
+  std::size_t pending_compact_bytes = 0;
   std::unordered_map<std::uint64_t, PendingRequest> requests;
   std::uint64_t next_request_id = 1;
   SyncState sync;

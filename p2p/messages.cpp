@@ -10,6 +10,14 @@
 namespace tally::p2p {
 namespace {
 
+// The largest valid messages of the compact block types fit their frame
+// caps: list headers and ids (9 bytes each at most), a header within
+// chain::BlockLimits, 33 bytes per hash, at most 3 bytes per index.
+static_assert(9 + 9 + chain::BlockLimits{}.max_header_bytes + 9 + kMaxCompactBlockTxs * 33 + 33 <=
+              kMaxCompactBlockMessageBytes);
+static_assert(9 + 9 + 33 + 9 + kMaxCompactBlockTxs * 3 <= kMaxBlockTxsRequestBytes);
+static_assert(kMaxCompactBlockTxs - 1 <= 0xff'ffU);
+
 void write_hashes(rlp::Encoder& out, const std::vector<Hash256>& hashes) {
   out.list_header(hashes.size() * 33);
   for (const auto& hash : hashes) out.string(hash);
@@ -174,6 +182,41 @@ void encode_to(rlp::Encoder& out, const Certificates& m) {
     out.string(entry.certificate);
     out.end_list(pair);
   }
+  out.end_list(inner);
+  out.end_list(list);
+}
+
+void encode_to(rlp::Encoder& out, const CompactBlock& m) {
+  const auto list = out.begin_list();
+  out.uint(m.request_id);
+  chain::append_header(out, m.header);
+  write_hashes(out, m.tx_hashes);
+  out.u256(m.total_weight);
+  out.end_list(list);
+}
+
+void encode_to(rlp::Encoder& out, const GetCompactBlock& m) {
+  const auto list = out.begin_list();
+  out.uint(m.request_id);
+  out.string(m.block_hash);
+  out.end_list(list);
+}
+
+void encode_to(rlp::Encoder& out, const GetBlockTxs& m) {
+  const auto list = out.begin_list();
+  out.uint(m.request_id);
+  out.string(m.block_hash);
+  const auto inner = out.begin_list();
+  for (const auto index : m.indexes) out.uint(index);
+  out.end_list(inner);
+  out.end_list(list);
+}
+
+void encode_to(rlp::Encoder& out, const BlockTxs& m) {
+  const auto list = out.begin_list();
+  out.uint(m.request_id);
+  const auto inner = out.begin_list();
+  for (const auto& tx : m.transactions) chain::append_in_list(out, tx);
   out.end_list(inner);
   out.end_list(list);
 }

@@ -23,7 +23,7 @@
 
 namespace tally::p2p {
 
-inline constexpr std::uint32_t kProtocolVersion = 1;
+inline constexpr std::uint32_t kProtocolVersion = 2;  // 2: compact block relay (0x28-0x2b)
 
 // Per-message count bounds.
 inline constexpr std::size_t kMaxClientNameBytes = 64;
@@ -38,6 +38,9 @@ inline constexpr std::size_t kMaxCertificatesPerMessage = 128;
 // One finality certificate: 1,024 validators' 65-byte signatures fit.
 inline constexpr std::size_t kMaxCertificateBytes = 128U << 10U;
 inline constexpr std::size_t kMaxDisconnectDetailBytes = 256;
+// Transactions of one block in CompactBlock, GetBlockTxs and BlockTxs: as
+// many as a block may hold (chain::BlockLimits).
+inline constexpr std::size_t kMaxCompactBlockTxs = chain::BlockLimits{}.max_transactions;
 
 // Why a connection is closed. Numbers are part of the wire format.
 enum class DisconnectReason : std::uint8_t {
@@ -207,15 +210,51 @@ struct Certificates {
   bool operator==(const Certificates&) const = default;
 };
 
+// Compact block relay: a block travels as its header and transaction
+// hashes; the receiver rebuilds it from its pool and asks for what it lacks.
+struct CompactBlock {
+  static constexpr MessageType kType = MessageType::compact_block;
+  std::uint64_t request_id = 0;  // 0: pushed; else the GetCompactBlock it answers
+  chain::Header header;
+  std::vector<Hash256> tx_hashes;  // the block's transactions in order, at most kMaxCompactBlockTxs
+  U256 total_weight = 0;           // of the chain this block ends; 0: not known to the sender
+  bool operator==(const CompactBlock&) const = default;
+};
+// Answered by a CompactBlock, or by an empty BlockTxs when the peer does
+// not hold the block.
+struct GetCompactBlock {
+  static constexpr MessageType kType = MessageType::get_compact_block;
+  std::uint64_t request_id = 0;
+  Hash256 block_hash{};
+  bool operator==(const GetCompactBlock&) const = default;
+};
+struct GetBlockTxs {
+  static constexpr MessageType kType = MessageType::get_block_txs;
+  std::uint64_t request_id = 0;
+  Hash256 block_hash{};
+  // Positions in the block's transaction list: 1..kMaxCompactBlockTxs of
+  // them, strictly increasing, each below kMaxCompactBlockTxs.
+  std::vector<std::uint32_t> indexes;
+  bool operator==(const GetBlockTxs&) const = default;
+};
+struct BlockTxs {
+  static constexpr MessageType kType = MessageType::block_txs;
+  std::uint64_t request_id = 0;
+  // The transactions asked for, in the order asked; none: the peer does not
+  // hold the block (the answer to GetBlockTxs or GetCompactBlock).
+  std::vector<chain::Transaction> transactions;
+  bool operator==(const BlockTxs&) const = default;
+};
+
 struct Consensus {
   static constexpr MessageType kType = MessageType::consensus;
   Bytes payload;  // opaque to p2p; dedup by keccak256(payload)
   bool operator==(const Consensus&) const = default;
 };
 
-using Message =
-    std::variant<Challenge, Hello, Disconnect, Ping, Pong, GetPeers, Peers, NewTxHashes, GetTxs, Txs, NewBlockHashes,
-                 NewBlock, GetHeaders, Headers, GetBodies, Bodies, GetCertificates, Certificates, Consensus>;
+using Message = std::variant<Challenge, Hello, Disconnect, Ping, Pong, GetPeers, Peers, NewTxHashes, GetTxs, Txs,
+                             NewBlockHashes, NewBlock, GetHeaders, Headers, GetBodies, Bodies, GetCertificates,
+                             Certificates, CompactBlock, GetCompactBlock, GetBlockTxs, BlockTxs, Consensus>;
 
 MessageType type_of(const Message& message) noexcept;
 

@@ -368,6 +368,83 @@ Result<Message> decode_certificates(BytesView payload) noexcept {
   return Message{std::move(m)};
 }
 
+Result<Message> decode_compact_block(BytesView payload) noexcept {
+  auto f = read_fields(payload, 4, "compact_block");
+  if (!f) return Unexpected{f.error()};
+  CompactBlock m;
+  auto id = rlp::read_uint64((*f)[0]);
+  if (!id) return fail(field_error("compact_block", "request_id", id.error()));
+  m.request_id = *id;
+  auto header = chain::decode_header((*f)[1].encoded);
+  if (!header) return fail(field_error("compact_block", "header", header.error()));
+  m.header = std::move(*header);
+  auto hashes = read_hashes((*f)[2], kMaxCompactBlockTxs, "compact_block field 'tx_hashes'");
+  if (!hashes) return Unexpected{hashes.error()};
+  m.tx_hashes = std::move(*hashes);
+  auto weight = rlp::read_u256((*f)[3]);
+  if (!weight) return fail(field_error("compact_block", "total_weight", weight.error()));
+  m.total_weight = *weight;
+  return Message{std::move(m)};
+}
+
+Result<Message> decode_get_compact_block(BytesView payload) noexcept {
+  auto f = read_fields(payload, 2, "get_compact_block");
+  if (!f) return Unexpected{f.error()};
+  auto id = rlp::read_uint64((*f)[0]);
+  if (!id) return fail(field_error("get_compact_block", "request_id", id.error()));
+  auto hash = rlp::read_fixed<32>((*f)[1]);
+  if (!hash) return fail(field_error("get_compact_block", "block_hash", hash.error()));
+  return Message{GetCompactBlock{*id, *hash}};
+}
+
+Result<Message> decode_get_block_txs(BytesView payload) noexcept {
+  auto f = read_fields(payload, 3, "get_block_txs");
+  if (!f) return Unexpected{f.error()};
+  GetBlockTxs m;
+  auto id = rlp::read_uint64((*f)[0]);
+  if (!id) return fail(field_error("get_block_txs", "request_id", id.error()));
+  m.request_id = *id;
+  auto hash = rlp::read_fixed<32>((*f)[1]);
+  if (!hash) return fail(field_error("get_block_txs", "block_hash", hash.error()));
+  m.block_hash = *hash;
+  auto items = read_items((*f)[2], kMaxCompactBlockTxs, "get_block_txs field 'indexes'");
+  if (!items) return Unexpected{items.error()};
+  if (items->empty()) return fail("get_block_txs field 'indexes': empty");
+  m.indexes.reserve(items->size());
+  for (const auto& item : *items) {
+    auto index = rlp::read_uint64(item);
+    if (!index) return fail(field_error("get_block_txs", "indexes", index.error()));
+    if (*index >= kMaxCompactBlockTxs) {
+      return fail("get_block_txs field 'indexes': " + std::to_string(*index) + " is past the largest block");
+    }
+    if (!m.indexes.empty() && *index <= m.indexes.back()) {
+      return fail("get_block_txs field 'indexes': not strictly increasing");
+    }
+    m.indexes.push_back(static_cast<std::uint32_t>(*index));
+  }
+  return Message{std::move(m)};
+}
+
+Result<Message> decode_block_txs(BytesView payload) noexcept {
+  auto f = read_fields(payload, 2, "block_txs");
+  if (!f) return Unexpected{f.error()};
+  auto id = rlp::read_uint64((*f)[0]);
+  if (!id) return fail(field_error("block_txs", "request_id", id.error()));
+  auto items = read_items((*f)[1], kMaxCompactBlockTxs, "block_txs field 'transactions'");
+  if (!items) return Unexpected{items.error()};
+  BlockTxs m;
+  m.request_id = *id;
+  m.transactions.reserve(items->size());
+  for (const auto& item : *items) {
+    auto tx = chain::decode_in_list(item);
+    if (!tx) {
+      return fail("block_txs: transaction " + std::to_string(m.transactions.size()) + ": " + tx.error().message);
+    }
+    m.transactions.push_back(std::move(*tx));
+  }
+  return Message{std::move(m)};
+}
+
 Result<Message> decode_consensus(BytesView payload) noexcept {
   auto f = read_fields(payload, 1, "consensus");
   if (!f) return Unexpected{f.error()};
@@ -419,6 +496,14 @@ Result<Message> decode_message(MessageType type, BytesView payload) noexcept {
       return decode_get_certificates(payload);
     case MessageType::certificates:
       return decode_certificates(payload);
+    case MessageType::compact_block:
+      return decode_compact_block(payload);
+    case MessageType::get_compact_block:
+      return decode_get_compact_block(payload);
+    case MessageType::get_block_txs:
+      return decode_get_block_txs(payload);
+    case MessageType::block_txs:
+      return decode_block_txs(payload);
     case MessageType::consensus:
       return decode_consensus(payload);
   }

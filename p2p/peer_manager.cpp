@@ -127,6 +127,18 @@ void Host::Impl::on_message(const PeerPtr& peer, Message& message) {
     case MessageType::certificates:
       on_certificates(peer, std::move(std::get<Certificates>(message)));
       return;
+    case MessageType::compact_block:
+      on_compact_block(peer, std::move(std::get<CompactBlock>(message)));
+      return;
+    case MessageType::get_compact_block:
+      on_get_compact_block(peer, std::get<GetCompactBlock>(message));
+      return;
+    case MessageType::get_block_txs:
+      on_get_block_txs(peer, std::get<GetBlockTxs>(message));
+      return;
+    case MessageType::block_txs:
+      on_block_txs(peer, std::move(std::get<BlockTxs>(message)));
+      return;
     case MessageType::consensus:
       on_consensus(peer, std::move(std::get<Consensus>(message)));
       return;
@@ -283,8 +295,13 @@ void Host::Impl::on_peer_closed(const PeerPtr& peer) {
     }
   }
   for (auto fetch = block_fetches.begin(); fetch != block_fetches.end();) {
-    fetch = fetch->second.peer == peer->id ? block_fetches.erase(fetch) : std::next(fetch);
+    fetch = fetch->second == peer->id ? block_fetches.erase(fetch) : std::next(fetch);
   }
+  std::vector<Hash256> rebuilding;
+  for (const auto& [hash, pending] : compact_blocks) {
+    if (pending.peer == peer->id) rebuilding.push_back(hash);
+  }
+  for (const auto& hash : rebuilding) forget_compact_block(hash);
   for (const auto& batch : peer->tx_batches) {
     if (batch.expired) continue;
     for (const auto& hash : batch.hashes) tx_requests.erase(hash);

@@ -49,6 +49,14 @@ TEST(Frame, CapsArePerType) {
   EXPECT_TRUE(decode_frame_header(ping).ok());
   EXPECT_EQ(*max_payload_bytes(static_cast<std::uint8_t>(MessageType::bodies)), kMaxBlockMessageBytes);
   EXPECT_LT(*max_payload_bytes(static_cast<std::uint8_t>(MessageType::hello)), 4096U);
+  // Compact block relay.
+  EXPECT_EQ(*max_payload_bytes(0x28), kMaxCompactBlockMessageBytes);
+  EXPECT_EQ(*max_payload_bytes(0x29), kMaxSmallMessageBytes);
+  EXPECT_EQ(*max_payload_bytes(0x2a), kMaxBlockTxsRequestBytes);
+  EXPECT_EQ(*max_payload_bytes(0x2b), kMaxBlockMessageBytes);
+  EXPECT_EQ(to_string(MessageType::compact_block), "compact_block");
+  EXPECT_EQ(to_string(MessageType::block_txs), "block_txs");
+  EXPECT_FALSE(max_payload_bytes(0x2c).has_value());
 }
 
 TEST(Frame, UnknownTypeIsRefused) {

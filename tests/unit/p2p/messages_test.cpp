@@ -72,6 +72,190 @@ TEST(Messages, EveryTypeRoundTrips) {
   expect_round_trip(
       Certificates{4, {CertificateEntry{Hash256{5}, Bytes(300, 0xcd)}, CertificateEntry{Hash256{6}, {}}}});
   expect_round_trip(Certificates{5, {}});
+  expect_round_trip(CompactBlock{0, blocks[10].header, {chain::tx_hash(blocks[10].transactions[0]), Hash256{2}}, 11});
+  expect_round_trip(CompactBlock{9, blocks[3].header, {}, 0});
+  expect_round_trip(GetCompactBlock{9, Hash256{4}});
+  expect_round_trip(GetBlockTxs{10, Hash256{4}, {0, 2, 127, 128, 300, kMaxCompactBlockTxs - 1}});
+  expect_round_trip(BlockTxs{10, {make_tx(1), legacy}});
+  expect_round_trip(BlockTxs{11, {}});
+}
+
+// A payload built field by field, for encodings the encoders never make.
+template <class Fill>
+Bytes raw_payload(Fill fill) {
+  Bytes payload;
+  rlp::Encoder out(payload);
+  const auto list = out.begin_list();
+  fill(out);
+  out.end_list(list);
+  return payload;
+}
+
+TEST(Messages, CompactBlockIsStrict) {
+  const auto block = test::child_of(test::genesis_block(), {make_tx(1), make_tx(2)});
+  const CompactBlock good{0, block.header, {Hash256{1}, Hash256{2}}, 3};
+  const auto payload = encode_payload(good);
+  ASSERT_TRUE(decode_message(MessageType::compact_block, payload).ok());
+  // Truncated anywhere, or followed by a byte.
+  for (std::size_t n = 0; n < payload.size(); ++n) {
+    EXPECT_FALSE(decode_message(MessageType::compact_block, BytesView(payload).first(n)).ok()) << n;
+  }
+  auto longer = payload;
+  longer.push_back(0x00);
+  EXPECT_FALSE(decode_message(MessageType::compact_block, longer).ok());
+  const auto header = chain::encode_header(block.header);
+  // Three fields, or five.
+  EXPECT_FALSE(decode_message(MessageType::compact_block, raw_payload([&](rlp::Encoder& out) {
+                                out.uint(0);
+                                out.raw(header);
+                                out.list_header(0);
+                              }))
+                   .ok());
+  EXPECT_FALSE(decode_message(MessageType::compact_block, raw_payload([&](rlp::Encoder& out) {
+                                out.uint(0);
+                                out.raw(header);
+                                out.list_header(0);
+                                out.uint(3);
+                                out.uint(4);
+                              }))
+                   .ok());
+  // A non-canonical request id (a leading zero byte).
+  EXPECT_FALSE(decode_message(MessageType::compact_block, raw_payload([&](rlp::Encoder& out) {
+                                out.string(Bytes{0x00, 0x01});
+                                out.raw(header);
+                                out.list_header(0);
+                                out.uint(3);
+                              }))
+                   .ok());
+  // A 31-byte hash.
+  EXPECT_FALSE(decode_message(MessageType::compact_block, raw_payload([&](rlp::Encoder& out) {
+                                out.uint(0);
+                                out.raw(header);
+                                const auto hashes = out.begin_list();
+                                out.string(Bytes(31, 1));
+                                out.end_list(hashes);
+                                out.uint(3);
+                              }))
+                   .ok());
+  // A header that breaks chain/'s rules (extra data past 32 bytes).
+  auto bad_header = block.header;
+  bad_header.extra_data.assign(chain::kMaxExtraDataBytes + 1, 1);
+  EXPECT_FALSE(decode_message(MessageType::compact_block, encode_payload(CompactBlock{0, bad_header, {}, 0})).ok());
+  // The hash count is bounded (checked before the hashes are read), and the
+  // largest allowed message fits its frame cap.
+  CompactBlock largest{1, block.header, std::vector<Hash256>(kMaxCompactBlockTxs, Hash256{7}), 1};
+  const auto frame = encode_message(largest);
+  auto framed = decode_frame(frame);
+  ASSERT_TRUE(framed.ok()) << framed.error().message;
+  EXPECT_TRUE(decode_message(MessageType::compact_block, framed->frame.payload).ok());
+  largest.tx_hashes.push_back(Hash256{7});
+  auto refused = decode_message(MessageType::compact_block, encode_payload(largest));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("limit"), std::string::npos) << refused.error().message;
+  // Past the frame cap.
+  EXPECT_FALSE(decode_message(MessageType::compact_block, Bytes(kMaxCompactBlockMessageBytes + 1, 0)).ok());
+}
+
+TEST(Messages, GetCompactBlockIsStrict) {
+  const auto payload = encode_payload(GetCompactBlock{5, Hash256{1}});
+  auto longer = payload;
+  longer.push_back(0x00);
+  EXPECT_FALSE(decode_message(MessageType::get_compact_block, longer).ok());
+  EXPECT_FALSE(decode_message(MessageType::get_compact_block, BytesView(payload).first(payload.size() - 1)).ok());
+  EXPECT_FALSE(decode_message(MessageType::get_compact_block, raw_payload([](rlp::Encoder& out) {
+                                out.uint(5);
+                                out.string(Bytes(33, 1));
+                              }))
+                   .ok());
+  EXPECT_FALSE(decode_message(MessageType::get_compact_block, raw_payload([](rlp::Encoder& out) {
+                                out.uint(5);
+                                out.string(Bytes(32, 1));
+                                out.uint(0);
+                              }))
+                   .ok());
+  EXPECT_FALSE(decode_message(MessageType::get_compact_block, raw_payload([](rlp::Encoder& out) {
+                                out.string(Bytes{0x00, 0x05});
+                                out.string(Bytes(32, 1));
+                              }))
+                   .ok());
+}
+
+TEST(Messages, GetBlockTxsIndexesAreStrictlyIncreasingAndBounded) {
+  const auto refused = [](std::vector<std::uint32_t> indexes) {
+    return !decode_message(MessageType::get_block_txs, encode_payload(GetBlockTxs{1, Hash256{1}, std::move(indexes)}))
+                .ok();
+  };
+  EXPECT_FALSE(refused({0}));
+  EXPECT_TRUE(refused({}));                                      // asks for nothing
+  EXPECT_TRUE(refused({3, 3}));                                  // repeated
+  EXPECT_TRUE(refused({4, 2}));                                  // decreasing
+  EXPECT_TRUE(refused({1, kMaxCompactBlockTxs}));                // past the largest block
+  std::vector<std::uint32_t> too_many(kMaxCompactBlockTxs + 1);  // the count is checked first
+  for (std::size_t i = 0; i < too_many.size(); ++i) too_many[i] = static_cast<std::uint32_t>(i);
+  auto over = decode_message(MessageType::get_block_txs, encode_payload(GetBlockTxs{1, Hash256{1}, too_many}));
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.error().message.find("limit"), std::string::npos) << over.error().message;
+  // The most indexes a request can carry fit its frame cap.
+  too_many.pop_back();
+  const auto frame = encode_message(GetBlockTxs{~std::uint64_t{0}, Hash256{1}, too_many});
+  auto framed = decode_frame(frame);
+  ASSERT_TRUE(framed.ok()) << framed.error().message;
+  EXPECT_TRUE(decode_message(MessageType::get_block_txs, framed->frame.payload).ok());
+  // A non-canonical index, an index that is not an integer, a short hash, trailing bytes.
+  EXPECT_FALSE(decode_message(MessageType::get_block_txs, raw_payload([](rlp::Encoder& out) {
+                                out.uint(1);
+                                out.string(Bytes(32, 1));
+                                const auto list = out.begin_list();
+                                out.string(Bytes{0x00, 0x01});
+                                out.end_list(list);
+                              }))
+                   .ok());
+  EXPECT_FALSE(decode_message(MessageType::get_block_txs, raw_payload([](rlp::Encoder& out) {
+                                out.uint(1);
+                                out.string(Bytes(32, 1));
+                                const auto list = out.begin_list();
+                                out.list_header(0);
+                                out.end_list(list);
+                              }))
+                   .ok());
+  EXPECT_FALSE(decode_message(MessageType::get_block_txs, raw_payload([](rlp::Encoder& out) {
+                                out.uint(1);
+                                out.string(Bytes(31, 1));
+                                const auto list = out.begin_list();
+                                out.uint(1);
+                                out.end_list(list);
+                              }))
+                   .ok());
+  auto longer = encode_payload(GetBlockTxs{1, Hash256{1}, {1}});
+  longer.push_back(0x80);
+  EXPECT_FALSE(decode_message(MessageType::get_block_txs, longer).ok());
+}
+
+TEST(Messages, BlockTxsIsStrict) {
+  const auto payload = encode_payload(BlockTxs{2, {make_tx(1), make_tx(2)}});
+  for (std::size_t n = 0; n < payload.size(); n += 5) {
+    EXPECT_FALSE(decode_message(MessageType::block_txs, BytesView(payload).first(n)).ok()) << n;
+  }
+  auto longer = payload;
+  longer.push_back(0x00);
+  EXPECT_FALSE(decode_message(MessageType::block_txs, longer).ok());
+  // A transaction that does not decode.
+  EXPECT_FALSE(decode_message(MessageType::block_txs, raw_payload([](rlp::Encoder& out) {
+                                out.uint(2);
+                                const auto list = out.begin_list();
+                                out.string(Bytes{0x02, 0xc0});
+                                out.end_list(list);
+                              }))
+                   .ok());
+  // More items than a block may hold: refused on the count alone.
+  auto over = decode_message(MessageType::block_txs, raw_payload([](rlp::Encoder& out) {
+                               out.uint(2);
+                               out.list_header(kMaxCompactBlockTxs + 1);
+                               for (std::size_t i = 0; i <= kMaxCompactBlockTxs; ++i) out.string(BytesView{});
+                             }));
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.error().message.find("limit"), std::string::npos) << over.error().message;
+  EXPECT_FALSE(decode_message(MessageType::block_txs, Bytes(kMaxBlockMessageBytes + 1, 0)).ok());
 }
 
 TEST(Messages, CertificateLimitsAreEnforced) {
