@@ -82,8 +82,10 @@ function propagationSection({ outDir, readJson, median, fmt, plotLines }, params
     "",
     "Target for the bytes: about one copy of each block per node, not one per peer. The raw ratio includes the " +
       "transactions' own gossip (each node gets every transfer once, plus a hash announcement from each peer); the " +
-      "row after the control subtracts it. Blocks travel as in eth/68: whole to ceil(sqrt(peers)) peers, by hash to " +
-      "the rest, so a node with several peers receives a few whole copies.",
+      "row after the control subtracts it. Blocks are pushed to ceil(sqrt(peers)) peers and announced by hash to the " +
+      "rest (as in eth/68), as compact blocks: the header and the transaction hashes, rebuilt from the receiver's " +
+      "pool, which asks the sender only for the transactions it lacks (docs/p2p.md). A node receives a few compact " +
+      "copies, each about a third of the block for transfers.",
     "",
     ...plotLines({
       file: "network_propagation_cdf.png",
