@@ -1,6 +1,7 @@
 // Fuzz target for the p2p frame reader: arbitrary bytes read as a stream of
 // frames must never crash or allocate past a frame's cap; every frame whose
 // payload decodes as its message must re-encode to the same bytes.
+// TallyFuzzSeedDecodes lets the replay driver check that the seeds decode.
 
 #include <cstddef>
 #include <cstdint>
@@ -26,4 +27,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     rest = rest.subspan(decoded->consumed);
   }
   return 0;
+}
+
+// 1 when the input is one or more whole frames, each a message that decodes.
+extern "C" int TallyFuzzSeedDecodes(const std::uint8_t* data, std::size_t size) {
+  tally::BytesView rest(data, size);
+  if (rest.empty()) return 0;
+  while (!rest.empty()) {
+    auto decoded = tally::p2p::decode_frame(rest);
+    if (!decoded || !tally::p2p::decode_message(decoded->frame.type, decoded->frame.payload)) return 0;
+    rest = rest.subspan(decoded->consumed);
+  }
+  return 1;
 }

@@ -2,6 +2,7 @@
 // certificates from peers and disk, the replica's persisted state): arbitrary
 // bytes must never crash them, and whatever decodes must re-encode to the
 // input byte for byte (message ids depend on it).
+// TallyFuzzSeedDecodes lets the replay driver check that the seeds decode.
 
 #include <cstddef>
 #include <cstdint>
@@ -14,10 +15,18 @@
 
 namespace pbft = tally::consensus::pbft;
 
+namespace {
+
+pbft::Domain fuzz_domain() {
+  return {1337, tally::crypto::keccak256(tally::as_bytes("fuzz genesis"))};
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const tally::BytesView input(data, size);
   const tally::Bytes bytes(input.begin(), input.end());
-  const pbft::Domain domain{1337, tally::crypto::keccak256(tally::as_bytes("fuzz genesis"))};
+  const pbft::Domain domain = fuzz_domain();
 
   if (auto message = pbft::decode_message(input, domain); message) {
     if (pbft::encode_message(*message) != bytes) std::abort();
@@ -31,4 +40,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (pbft::encode_persisted(*state) != bytes) std::abort();
   }
   return 0;
+}
+
+// 1 when one of the three decoders accepts the input.
+extern "C" int TallyFuzzSeedDecodes(const std::uint8_t* data, std::size_t size) {
+  const tally::BytesView input(data, size);
+  const pbft::Domain domain = fuzz_domain();
+  return pbft::decode_message(input, domain).ok() || pbft::decode_certificate(input, domain).ok() ||
+                 pbft::decode_persisted(input, domain).ok()
+             ? 1
+             : 0;
 }
