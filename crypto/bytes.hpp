@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <random>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -31,15 +32,40 @@ inline void append(Bytes& out, BytesView v) {
   out.insert(out.end(), v.begin(), v.end());
 }
 
-// Hashes and addresses are already uniformly distributed: their first bytes
-// are a good hash-table key.
+namespace detail {
+
+// Drawn once per process, so nobody outside can choose keys that share a
+// bucket.
+inline std::uint64_t hash_table_seed() {
+  static const std::uint64_t seed = [] {
+    std::random_device device;
+    return (static_cast<std::uint64_t>(device()) << 32U) ^ device();
+  }();
+  return seed;
+}
+
+// A round of multiply and xor-shift (as in the MurmurHash3 finalizer).
+inline std::uint64_t mix64(std::uint64_t h) {
+  h *= 0x9e3779b97f4a7c15ULL;
+  return h ^ (h >> 31U);
+}
+
+}  // namespace detail
+
+// Hash-table hasher for hashes and addresses. Every byte counts, under a
+// per-process seed: recipients are any 20 bytes a sender likes, and keys
+// that shared their first bytes (0xbe00...01, 0xbe00...02) would otherwise
+// all fall into one bucket.
 struct FixedBytesHasher {
   template <std::size_t N>
   std::size_t operator()(const std::array<std::uint8_t, N>& a) const noexcept {
-    static_assert(N >= sizeof(std::size_t));
-    std::size_t h = 0;
-    std::memcpy(&h, a.data(), sizeof h);
-    return h;
+    std::uint64_t h = detail::hash_table_seed() ^ N;
+    for (std::size_t offset = 0; offset < N; offset += 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, a.data() + offset, N - offset < 8 ? N - offset : 8);
+      h = detail::mix64(h ^ word);
+    }
+    return static_cast<std::size_t>(detail::mix64(h ^ (h >> 29U)));
   }
 };
 

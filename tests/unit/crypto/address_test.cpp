@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <unordered_set>
 
 #include "crypto/hex.hpp"
 
@@ -86,6 +87,44 @@ TEST(Address, AddressIsLastTwentyBytesOfKeccakOfPublicKey) {
   PrivateKey one;
   one.bytes[31] = 1;
   EXPECT_EQ(to_checksum_address(address_of(public_key_of(one))), "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf");
+}
+
+// Hash tables keyed by address or hash use every byte: addresses that share
+// their first bytes (any sender may pay such recipients) spread over the
+// buckets instead of forming one chain.
+TEST(FixedBytesHasher, AddressesWithACommonPrefixSpreadOverBuckets) {
+  constexpr std::size_t kCount = 20000;
+  std::unordered_set<Address, FixedBytesHasher> set;
+  set.reserve(kCount);
+  std::unordered_set<std::size_t> hashes;
+  for (std::size_t i = 0; i < kCount; ++i) {
+    Address a{};
+    a[0] = 0xbe;
+    a[18] = static_cast<std::uint8_t>(i >> 8U);
+    a[19] = static_cast<std::uint8_t>(i);
+    a[17] = static_cast<std::uint8_t>(i >> 16U);
+    set.insert(a);
+    hashes.insert(FixedBytesHasher{}(a));
+  }
+  EXPECT_EQ(hashes.size(), kCount);  // 64-bit hashes of distinct keys: no collision expected
+  std::size_t longest = 0;
+  for (std::size_t b = 0; b < set.bucket_count(); ++b) longest = std::max(longest, set.bucket_size(b));
+  EXPECT_LE(longest, 12U) << "a bucket holds " << longest << " of " << kCount;
+}
+
+TEST(FixedBytesHasher, EveryByteChangesTheHash) {
+  Hash256 base{};
+  Address address{};
+  for (std::size_t i = 0; i < base.size(); ++i) {
+    Hash256 changed = base;
+    changed[i] ^= 1U;
+    EXPECT_NE(FixedBytesHasher{}(changed), FixedBytesHasher{}(base)) << "byte " << i;
+  }
+  for (std::size_t i = 0; i < address.size(); ++i) {
+    Address changed = address;
+    changed[i] ^= 0x80U;
+    EXPECT_NE(FixedBytesHasher{}(changed), FixedBytesHasher{}(address)) << "byte " << i;
+  }
 }
 
 }  // namespace
