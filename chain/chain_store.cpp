@@ -2,7 +2,9 @@
 
 #include <limits>
 
+#include "chain/state.hpp"
 #include "crypto/hex.hpp"
+#include "crypto/keccak.hpp"
 
 namespace tally::chain {
 namespace {
@@ -153,9 +155,12 @@ std::optional<Hash256> ChainStore::final_hash() const {
 std::optional<Bytes> ChainStore::get_node(const Hash256& hash) const {
   if (auto cached = node_cache_.get(hash)) return cached;
   auto node = db_.get(key(kNode, hash));
-  // Cached as read: the trie checks every node it loads against its hash,
-  // so corrupt bytes are reported (StateCorruption) whether cached or not.
-  if (node) node_cache_.put(hash, *node);
+  if (!node) return node;
+  // Checked once here, so neither the cache nor the trie hashes it again.
+  if (crypto::keccak256(*node) != hash) {
+    throw StateCorruption("state trie node 0x" + to_hex(hash) + " is corrupt: its stored bytes do not hash to it");
+  }
+  node_cache_.put(hash, *node);
   return node;
 }
 

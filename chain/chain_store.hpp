@@ -63,8 +63,12 @@ class ChainStore final : public NodeStore, public HeaderReader {
   std::optional<Hash256> final_hash() const;
 
   // NodeStore and HeaderReader.
+  // A node read from disk is checked against its hash before it is cached or
+  // returned (StateCorruption if it does not match): nodes_are_checked().
   std::optional<Bytes> get_node(const Hash256& hash) const override;
+  bool nodes_are_checked() const noexcept override { return true; }
   // Keeps nodes just written in the node cache: the next block reads them.
+  // They must come from this process's own trie commits (hashed here).
   void cache_nodes(const NodeBatch& nodes) const;
   std::optional<Header> header_by_hash(const Hash256& hash) const override { return header(hash); }
 

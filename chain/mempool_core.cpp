@@ -110,6 +110,20 @@ void MempoolCore::refresh_pending(Sender& sender, std::size_t* promoted, std::si
   sender.pending = count;
 }
 
+void MempoolCore::promote_from(Sender& sender, std::uint64_t nonce) {
+  // The flags below `nonce` do not depend on it. Past the first gap above
+  // it, every transaction was queued before and stays queued.
+  if (nonce != sender.account.nonce) {
+    auto before = sender.txs.find(nonce - 1);
+    if (before == sender.txs.end() || !before->second.pending) return;
+  }
+  std::uint64_t expected = nonce;
+  for (auto it = sender.txs.find(nonce); it != sender.txs.end() && it->first == expected; ++it, ++expected) {
+    if (!it->second.pending) set_pending(it->second, true);
+  }
+  sender.pending = static_cast<std::size_t>(expected - sender.account.nonce);
+}
+
 MempoolCore::TxMap::iterator MempoolCore::erase_tx(Sender& sender, TxMap::iterator it) {
   const PooledTx& ptx = *it->second.ptx;
   index_erase(it->second);
@@ -316,7 +330,7 @@ AddResult MempoolCore::add(const PooledTxPtr& ptx, const AccountInfo& account, s
   bytes_ += ptx->size;
   sender->total_cost += ptx->cost;
   sender->active_ms = now_ms;
-  refresh_pending(*sender, nullptr, nullptr);
+  promote_from(*sender, tx.nonce);
   result.pending = entry.pending;
   // Pending victims demote their senders' later nonces, which may overflow
   // the queued cap; the newcomer is never the one dropped here (it is

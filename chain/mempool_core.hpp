@@ -99,6 +99,10 @@ class MempoolCore {
   // Recomputes the pending flags of a sender; counts into *promoted and
   // *demoted when given.
   void refresh_pending(Sender& sender, std::size_t* promoted, std::size_t* demoted);
+  // After a transaction (queued for now) was put at `nonce`: promotes it and
+  // the run of nonces after it if it closes the gap. O(run), where a full
+  // refresh is O(sender's transactions) on every add.
+  void promote_from(Sender& sender, std::uint64_t nonce);
   // Removes one transaction (indexes, hash map, bytes, cost); no pending refresh.
   TxMap::iterator erase_tx(Sender& sender, TxMap::iterator it);
   // Evicts the transaction named by `key`, demoting its sender's later nonces.

@@ -17,6 +17,10 @@ class NodeStore {
   virtual ~NodeStore() = default;
   // The node's RLP, or nothing if it is not stored.
   virtual std::optional<Bytes> get_node(const Hash256& hash) const = 0;
+  // True if every node get_node returns is known to hash to its key (checked
+  // when read from disk, or computed by this process), so the trie need not
+  // hash it again; otherwise the trie checks each node it loads.
+  virtual bool nodes_are_checked() const noexcept { return false; }
 };
 
 // Nodes a commit produced, to be written in the block's atomic batch.

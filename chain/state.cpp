@@ -76,28 +76,50 @@ StateDB::StateDB(StateDB&&) noexcept = default;
 StateDB& StateDB::operator=(StateDB&&) noexcept = default;
 
 Account StateDB::get(const Address& address) const {
+  if (auto it = accounts_.find(address); it != accounts_.end()) return it->second.account;
   const std::optional<Bytes> stored = trie_->get(address);
-  if (!stored) return Account{};
-  return decode_account(address, *stored);
+  const Account account = stored ? decode_account(address, *stored) : Account{};
+  if (accounts_.size() >= kMaxCachedAccounts) std::erase_if(accounts_, [](const auto& e) { return !e.second.dirty; });
+  accounts_.emplace(address, CachedAccount{account, false});
+  return account;
 }
 
 void StateDB::set(const Address& address, const Account& account) {
-  if (account.empty()) {
-    trie_->erase(address);
-  } else {
-    trie_->put(address, encode_account(account));
+  CachedAccount& cached = accounts_[address];
+  if (!cached.dirty) ++dirty_count_;
+  cached = CachedAccount{account, true};
+  if (dirty_count_ >= kMaxCachedAccounts) {
+    flush();
+    accounts_.clear();
+  }
+}
+
+void StateDB::flush() const {
+  if (dirty_count_ == 0) return;
+  for (auto& [address, cached] : accounts_) {
+    if (!cached.dirty) continue;
+    if (cached.account.empty()) {
+      trie_->erase(address);
+    } else {
+      trie_->put(address, encode_account(cached.account));
+    }
+    cached.dirty = false;
+    --dirty_count_;
   }
 }
 
 Hash256 StateDB::root() {
+  flush();
   return trie_->root_hash();
 }
 
 Hash256 StateDB::commit(NodeBatch& out) {
+  flush();
   return trie_->commit(out);
 }
 
 std::vector<Bytes> StateDB::prove(const Address& address) const {
+  flush();
   return trie_->prove(address);
 }
 

@@ -4,9 +4,13 @@
 // Ethereum state root for the same accounts. An account is stored as
 // rlp([nonce, balance, storageRoot = empty trie root, codeHash = keccak256("")]).
 //
-// StateDB reads through to a NodeStore lazily and buffers writes; root()
-// hashes only the paths that changed; commit() hands back the new nodes for
-// the caller's write batch. Cost is proportional to the accounts touched.
+// StateDB reads through to a NodeStore lazily and keeps the accounts it read
+// or wrote in a map, so a block that touches an account many times (a
+// sender's run of nonces, the beneficiary's tip per transaction) walks and
+// rewrites the trie for it once: root() and commit() write the changed
+// accounts into the trie, hash only the paths that changed, and commit()
+// hands back the new nodes for the caller's write batch. Cost is
+// proportional to the accounts touched.
 // A node missing from the store is corruption and throws StateCorruption.
 // So is a stored account that is malformed or has contract storage or code.
 // A StateDB is not safe for concurrent use, even for reads (get fills the
@@ -14,6 +18,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <unordered_map>
 #include <vector>
 
 #include "chain/node_store.hpp"
@@ -47,6 +52,7 @@ class StateDB {
   // A missing account reads as Account{} (nonce 0, balance 0).
   Account get(const Address& address) const;
   // Setting an empty account deletes it (EIP-161 style: no empty leaves).
+  // The trie sees the change at the next root(), commit() or prove().
   void set(const Address& address, const Account& account);
 
   // Root of the state including pending changes.
@@ -60,7 +66,22 @@ class StateDB {
   std::vector<Bytes> prove(const Address& address) const;
 
  private:
+  struct CachedAccount {
+    Account account;
+    bool dirty = false;  // set since the trie last saw it
+  };
+  // Clean entries are dropped past this many, and set() writes the changed
+  // accounts into the trie: a long-lived reader stays small. A full block
+  // touches a few thousand accounts.
+  static constexpr std::size_t kMaxCachedAccounts = 1U << 15U;
+
+  // Writes the changed accounts into the trie. Logically const: what get()
+  // and prove() report does not change.
+  void flush() const;
+
   std::unique_ptr<SecureTrie> trie_;
+  mutable std::unordered_map<Address, CachedAccount, FixedBytesHasher> accounts_;
+  mutable std::size_t dirty_count_ = 0;
 };
 
 // keccak256(rlp("")) = 0x56e81f...b421: the root of an empty trie.

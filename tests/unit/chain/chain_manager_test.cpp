@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "chain_test_util.hpp"
+#include "crypto/keccak.hpp"
+#include "test_util.hpp"
 
 namespace tally::chain {
 namespace {
@@ -87,6 +89,35 @@ TEST_F(ChainManagerTest, DatadirOfAnotherGenesisIsRefusedUntouched) {
   EXPECT_NE(refused.error().message.find("another network"), std::string::npos) << refused.error().message;
   open();
   EXPECT_EQ(chain_->head().hash, block_hash(b1));
+}
+
+// The store checks a node read from disk against its hash (the trie then
+// trusts what it hands out), and keeps only checked nodes in its cache.
+TEST_F(ChainManagerTest, StoreRefusesATrieNodeThatDoesNotHashToItsKey) {
+  const Bytes good = test::hex("c98320616183206161");  // any RLP will do: nodes are content-addressed
+  const Bytes bad = test::hex("c98320616183206162");
+  const Hash256 good_hash = crypto::keccak256(good);
+  const Hash256 bad_hash = crypto::keccak256(test::hex("c0"));
+  WriteBatch batch;
+  ChainStore::put_nodes(batch, NodeBatch{{good_hash, good}, {bad_hash, bad}});
+  db_->write(batch, true);
+
+  ChainStore store(*db_);
+  EXPECT_TRUE(store.nodes_are_checked());
+  EXPECT_EQ(store.get_node(good_hash), std::optional<Bytes>(good));
+  EXPECT_EQ(store.get_node(good_hash), std::optional<Bytes>(good));  // from the cache
+  for (int attempt = 0; attempt < 2; ++attempt) {                    // the bad node was not cached either
+    try {
+      (void)store.get_node(bad_hash);
+      ADD_FAILURE() << "corrupt node returned";
+    } catch (const StateCorruption& e) {
+      EXPECT_NE(std::string(e.what()).find("do not hash to it"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(store.get_node(crypto::keccak256(test::hex("c1c0"))), std::nullopt);
+  // A trie over the store reports it as state corruption.
+  const StateDB state(store, bad_hash);
+  EXPECT_THROW((void)state.get(Address{}), StateCorruption);
 }
 
 TEST_F(ChainManagerTest, NewerSchemaIsRefused) {

@@ -187,6 +187,66 @@ TEST(StateDB, CommitReopenModify) {
   EXPECT_NE(before.get(gone), Account{});
 }
 
+// The account map is bounded (2^15 entries): reading or writing more
+// accounts than that keeps every change and gives the same root.
+TEST(StateDB, MoreAccountsThanTheCacheHolds) {
+  constexpr int kAccounts = 40000;
+  std::mt19937_64 rng(24);
+  MemoryNodeStore store;
+  StateDB state(store, empty_trie_root());
+  std::vector<Address> addresses;
+  for (int i = 0; i < kAccounts; ++i) addresses.push_back(random_address(rng));
+  const Address early = addresses.front();
+  state.set(early, Account{7, 7});  // changed before the map fills with reads
+  for (const auto& address : addresses) {
+    if (address != early) {
+      ASSERT_EQ(state.get(address), Account{});
+    }
+  }
+  EXPECT_EQ(state.get(early), (Account{7, 7}));
+
+  MemoryNodeStore one_store;
+  StateDB one(one_store, empty_trie_root());
+  one.set(early, Account{7, 7});
+  EXPECT_EQ(state.root(), one.root());
+
+  for (int i = 0; i < kAccounts; ++i) {
+    state.set(addresses[static_cast<std::size_t>(i)], Account{static_cast<std::uint64_t>(i), 1});
+  }
+  NodeBatch batch;
+  const Hash256 root = state.commit(batch);
+  store.put(batch);
+  StateDB reopened(store, root);
+  for (int i = 0; i < kAccounts; i += 997) {
+    ASSERT_EQ(reopened.get(addresses[static_cast<std::size_t>(i)]), (Account{static_cast<std::uint64_t>(i), 1}));
+  }
+  test::reference::KeyValues model;
+  for (int i = 0; i < kAccounts; ++i) {
+    model[to_bytes(addresses[static_cast<std::size_t>(i)])] = account_rlp(static_cast<std::uint64_t>(i), 1);
+  }
+  EXPECT_EQ(root, test::reference::secure_root(model));
+}
+
+// Many writes to one account between roots reach the trie as the last one.
+TEST(StateDB, RepeatedWritesBetweenRoots) {
+  MemoryNodeStore store;
+  StateDB state(store, empty_trie_root());
+  const Address a = test::hex_fixed<20>("00000000000000000000000000000000000000aa");
+  for (std::uint64_t nonce = 1; nonce <= 50; ++nonce) state.set(a, Account{nonce, U256(nonce)});
+  MemoryNodeStore other;
+  StateDB fresh(other, empty_trie_root());
+  fresh.set(a, Account{50, 50});
+  EXPECT_EQ(state.root(), fresh.root());
+  // A proof taken right after a write shows the write.
+  state.set(a, Account{51, 51});
+  const auto proof = state.prove(a);
+  auto proven = verify_proof(state.root(), crypto::keccak256(a), proof);
+  ASSERT_TRUE(proven.ok()) << proven.error().message;
+  EXPECT_EQ(*proven, std::optional<Bytes>(account_rlp(51, 51)));
+  state.set(a, Account{});  // and the last write may be a deletion
+  EXPECT_EQ(state.root(), empty_trie_root());
+}
+
 TEST(StateDB, MalformedStoredAccountsThrow) {
   const Address address = test::hex_fixed<20>("1111111111111111111111111111111111111111");
   const auto stored_as = [&](const Bytes& value, MemoryNodeStore& store) {
@@ -247,7 +307,9 @@ TEST(StateDB, MissingNodesThrow) {
   MemoryNodeStore empty_store;
   StateDB state(empty_store, crypto::keccak256(test::hex("01")));
   EXPECT_THROW((void)state.get(Address{}), StateCorruption);
-  EXPECT_THROW(state.set(Address{}, Account{1, 1}), StateCorruption);
+  // A write reaches the trie at root(): the missing node is found there.
+  state.set(Address{}, Account{1, 1});
+  EXPECT_THROW((void)state.root(), StateCorruption);
 }
 
 TEST(StateDB, AccountProofs) {
