@@ -161,11 +161,17 @@ ProcStats proc_stats(pid_t pid) {
   stats.cpu_seconds = ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
   stats.rss_kib = status_kib(pid, "VmRSS");
   stats.peak_rss_kib = status_kib(pid, "VmHWM");
+  stats.rss_anon_kib = status_kib(pid, "RssAnon");
+  stats.rss_file_kib = status_kib(pid, "RssFile");
   return stats;
 }
 
 Json to_json(const ProcStats& stats) {
-  return {{"cpu_seconds", stats.cpu_seconds}, {"rss_kib", stats.rss_kib}, {"peak_rss_kib", stats.peak_rss_kib}};
+  return {{"cpu_seconds", stats.cpu_seconds},
+          {"rss_kib", stats.rss_kib},
+          {"peak_rss_kib", stats.peak_rss_kib},
+          {"rss_anon_kib", stats.rss_anon_kib},
+          {"rss_file_kib", stats.rss_file_kib}};
 }
 
 std::uint64_t quantity(const Json& value) {

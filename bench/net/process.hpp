@@ -37,6 +37,10 @@ struct ProcStats {
   double cpu_seconds = 0;          // user + system
   std::uint64_t rss_kib = 0;       // VmRSS
   std::uint64_t peak_rss_kib = 0;  // VmHWM
+  // VmRSS split: the heap and other private memory, and mapped files
+  // (LevelDB maps its table files: clean pages the kernel can drop).
+  std::uint64_t rss_anon_kib = 0;  // RssAnon
+  std::uint64_t rss_file_kib = 0;  // RssFile
 };
 ProcStats proc_stats(pid_t pid);
 Json to_json(const ProcStats& stats);
