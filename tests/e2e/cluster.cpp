@@ -16,6 +16,7 @@
 #include <ctime>
 #include <deque>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -38,21 +39,31 @@ namespace {
 constexpr auto kStartLimit = std::chrono::seconds(30);
 constexpr auto kStopLimit = std::chrono::seconds(20);
 
-std::uint16_t free_port() {
+// True if 127.0.0.1:port can be bound now.
+bool bindable(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket() failed");
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof(address);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||  // NOLINT
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {   // NOLINT
-    ::close(fd);
-    throw std::runtime_error("cannot find a free port");
-  }
+  address.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;  // NOLINT
   ::close(fd);
-  return ntohs(address.sin_port);
+  return ok;
+}
+
+// A port below Linux's ephemeral range (32768-60999 by default): a port the
+// kernel handed out would be free again once probed, and the source port of
+// any outgoing connection (another test's, in parallel) could take it before
+// the node binds it.
+std::uint16_t free_port() {
+  static std::mt19937 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> pick(20000, 32000);
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(pick(rng));
+    if (bindable(port)) return port;
+  }
+  throw std::runtime_error("no free port in 20000-32000 on 127.0.0.1 after 500 tries");
 }
 
 bool reap(pid_t pid, std::chrono::milliseconds limit) {
