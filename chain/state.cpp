@@ -79,19 +79,22 @@ Account StateDB::get(const Address& address) const {
   if (auto it = accounts_.find(address); it != accounts_.end()) return it->second.account;
   const std::optional<Bytes> stored = trie_->get(address);
   const Account account = stored ? decode_account(address, *stored) : Account{};
-  if (accounts_.size() >= kMaxCachedAccounts) std::erase_if(accounts_, [](const auto& e) { return !e.second.dirty; });
+  bound();
   accounts_.emplace(address, CachedAccount{account, false});
   return account;
 }
 
 void StateDB::set(const Address& address, const Account& account) {
+  bound();
   CachedAccount& cached = accounts_[address];
   if (!cached.dirty) ++dirty_count_;
   cached = CachedAccount{account, true};
-  if (dirty_count_ >= kMaxCachedAccounts) {
-    flush();
-    accounts_.clear();
-  }
+}
+
+void StateDB::bound() const {
+  if (accounts_.size() < kMaxCachedAccounts) return;
+  flush();
+  accounts_.clear();
 }
 
 void StateDB::flush() const {

@@ -70,14 +70,16 @@ class StateDB {
     Account account;
     bool dirty = false;  // set since the trie last saw it
   };
-  // Clean entries are dropped past this many, and set() writes the changed
-  // accounts into the trie: a long-lived reader stays small. A full block
-  // touches a few thousand accounts.
+  // Past this many entries the changed accounts go into the trie and the map
+  // starts over: a long-lived reader stays small. A full block touches a few
+  // thousand accounts.
   static constexpr std::size_t kMaxCachedAccounts = 1U << 15U;
 
   // Writes the changed accounts into the trie. Logically const: what get()
   // and prove() report does not change.
   void flush() const;
+  // Makes room for one more entry (flush and clear at kMaxCachedAccounts).
+  void bound() const;
 
   std::unique_ptr<SecureTrie> trie_;
   mutable std::unordered_map<Address, CachedAccount, FixedBytesHasher> accounts_;
