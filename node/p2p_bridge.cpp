@@ -78,8 +78,8 @@ std::optional<chain::Transaction> P2pBridge::pooled_tx(const Hash256& hash) cons
 std::vector<p2p::TxVerdict> P2pBridge::submit_txs(p2p::PeerId /*from*/, std::vector<chain::Transaction> txs) {
   std::vector<p2p::TxVerdict> verdicts;
   verdicts.reserve(txs.size());
-  for (const auto& tx : txs) {
-    switch (pool_service_.submit_from_peer(tx)) {
+  for (const auto verdict : pool_service_.submit_from_peer(txs)) {
+    switch (verdict) {
       case PoolService::Verdict::accepted:
         verdicts.push_back(p2p::TxVerdict::accepted);
         break;

@@ -109,7 +109,10 @@ void PbftDriver::on_payload(p2p::PeerId from, BytesView payload) {
 }
 
 void PbftDriver::on_transactions() {
-  if (stopped_ || !started_ || pending_poke_.exchange(true)) return;
+  // A busy replica needs no poke per transaction (one wake-up of the import
+  // thread each); the transactions wait in the pool for its next round,
+  // which after_commit starts when there are any.
+  if (stopped_ || !started_ || !replica_idle_ || pending_poke_.exchange(true)) return;
   importer_.post([this] {
     pending_poke_ = false;
     if (halted_ || stopped_) return;
@@ -135,6 +138,7 @@ rpc::ConsensusStatus PbftDriver::status() const {
 }
 
 void PbftDriver::publish() {
+  replica_idle_ = !replica_->active();
   std::lock_guard lock(status_mutex_);
   const auto height = replica_->height();
   const auto view = replica_->view();

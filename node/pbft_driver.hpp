@@ -110,6 +110,9 @@ class PbftDriver {
   std::atomic<bool> stopped_{false};
   std::atomic<bool> halted_{false};
   std::atomic<bool> pending_poke_{false};  // on_transactions coalesced
+  // The replica waits for transactions to start its round (not active):
+  // only then does a new transaction need the import thread's attention.
+  std::atomic<bool> replica_idle_{true};
   std::atomic<std::uint64_t> view_changes_{0};
 
   mutable std::mutex status_mutex_;

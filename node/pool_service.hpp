@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <mutex>
+#include <span>
 #include <unordered_set>
 #include <vector>
 
@@ -44,7 +45,8 @@ class PoolService final : public rpc::TxPoolApi {
     refused,  // valid, but not wanted now (fees, pool full, nonce gap too wide)
     invalid,  // invalid whatever the state: bad signature, wrong chain, malformed
   };
-  Verdict submit_from_peer(const chain::Transaction& tx);
+  // One verdict per transaction of a peer's batch, in its order.
+  std::vector<Verdict> submit_from_peer(std::span<const chain::Transaction> txs);
 
   Result<Hash256> submit_raw(BytesView raw) override;
   chain::PooledTxPtr pooled(const Hash256& hash) const override { return pool_.get(hash); }
@@ -58,6 +60,9 @@ class PoolService final : public rpc::TxPoolApi {
     Verdict verdict;
   };
   Outcome admit(const chain::Transaction& tx);
+  // The state-free checks and the sender's recovery.
+  Result<Address> check(const chain::Transaction& tx) const;
+  Outcome add(const chain::Transaction& tx, const Address& sender);
 
   const chain::ChainConfig& config_;
   chain::Mempool& pool_;

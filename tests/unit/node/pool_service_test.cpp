@@ -71,6 +71,32 @@ TEST_F(PoolServiceTest, ListenersHearOfAddedTransactionsOnly) {
   EXPECT_EQ(heard[0], chain::tx_hash(tx));
 }
 
+TEST_F(PoolServiceTest, PeerBatchGetsOneVerdictPerTransactionInOrder) {
+  auto& node = start(base_config());
+  auto& pool = node.pool_service();
+  const auto pooled = transfer(0, Address{0x11}, ether(), 0);
+  ASSERT_TRUE(pool.submit(pooled).ok());
+  auto bad_signature = transfer(1, Address{0x11}, ether(), 0);
+  bad_signature.s = Hash256{};
+  const U256 too_much = U256(20'000) * ether();
+  const std::vector<chain::Transaction> batch{
+      transfer(0, Address{0x11}, ether(), 1),  // the pooled one's successor
+      bad_signature,
+      pooled,
+      transfer(2, Address{0x11}, too_much, 0),    // unaffordable: refused, not the peer's fault
+      transfer(3, Address{0x11}, ether(), 0, 1),  // another chain
+      transfer(4, Address{0x12}, ether(), 0),
+  };
+  using V = node::PoolService::Verdict;
+  const std::vector<V> expected{V::accepted, V::invalid, V::known, V::refused, V::invalid, V::accepted};
+  EXPECT_EQ(pool.submit_from_peer(batch), expected);
+  EXPECT_NE(pool.pooled(chain::tx_hash(batch[0])), nullptr);
+  EXPECT_NE(pool.pooled(chain::tx_hash(batch[5])), nullptr);
+  EXPECT_EQ(pool.pooled(chain::tx_hash(batch[1])), nullptr);
+  EXPECT_EQ(pool.status().pending, 3U);
+  EXPECT_TRUE(pool.submit_from_peer({}).empty());
+}
+
 TEST_F(PoolServiceTest, ImporterRefusesWorkAfterStop) {
   auto& node = start(base_config());
   node.importer().stop();
