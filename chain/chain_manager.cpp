@@ -132,7 +132,10 @@ ImportResult ChainManager::import_block(const Block& block, std::uint64_t now_se
     }
   }
   const ChainTip after = head();
-  if (after.hash != before.hash) {
+  if (after.hash == hash && block.header.parent_hash == before.hash) {
+    // The common case, one block on the head: it is in hand, not read back.
+    result.head_change = HeadChange{{}, {block}};
+  } else if (after.hash != before.hash) {
     result.head_change = diff(before.hash, after.hash);
     if (result.status == ImportStatus::side_chain) result.status = ImportStatus::new_head;
   }

@@ -234,7 +234,9 @@ void PbftDriver::propose(const pbft::RequestProposal& request) {
   known_senders_block_ = hash;
   known_senders_ = std::move(built->senders);
   known_execution_ = std::move(built->execution);
-  perform(replica_->on_proposal_ready(request.height, request.view, hash, chain::encode_block(block)));
+  Bytes encoded = chain::encode_block(block);
+  keep_decoded(hash, std::move(block));
+  perform(replica_->on_proposal_ready(request.height, request.view, hash, std::move(encoded)));
 }
 
 bool PbftDriver::validate(const pbft::RequestValidation& request) {
@@ -265,7 +267,13 @@ bool PbftDriver::validate(const pbft::RequestValidation& request) {
     spdlog::warn("pbft: proposed block {} {}: {}", request.height, what, ok.error().message);
     return false;
   }
+  keep_decoded(request.block_hash, std::move(*block));
   return true;
+}
+
+void PbftDriver::keep_decoded(const Hash256& hash, chain::Block block) {
+  decoded_block_hash_ = hash;
+  decoded_block_ = std::move(block);
 }
 
 // A transaction the pool holds has the sender the pool recovered when it
@@ -286,10 +294,17 @@ std::optional<std::vector<Address>> PbftDriver::senders_of(const chain::Block& b
 }
 
 void PbftDriver::commit(pbft::CommitBlock action) {
-  auto block = chain::decode_block(action.block);
+  std::optional<chain::Block> block;
+  if (decoded_block_hash_ == action.block_hash) block = std::move(decoded_block_);
+  decoded_block_.reset();
+  decoded_block_hash_ = Hash256{};
   if (!block) {
-    halt("the committed block " + std::to_string(action.height) + " does not decode: " + block.error().message);
-    return;
+    auto decoded = chain::decode_block(action.block);
+    if (!decoded) {
+      halt("the committed block " + std::to_string(action.height) + " does not decode: " + decoded.error().message);
+      return;
+    }
+    block = std::move(*decoded);
   }
   // Queued behind the current task: the replica waits for
   // on_block_committed and handles nothing for this height meanwhile.

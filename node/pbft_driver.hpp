@@ -87,6 +87,7 @@ class PbftDriver {
   void after_commit();
   void halt(const std::string& why);
   std::optional<std::vector<Address>> senders_of(const chain::Block& block) const;
+  void keep_decoded(const Hash256& hash, chain::Block block);
   void publish();
 
   chain::ChainManager& chain_;
@@ -103,6 +104,10 @@ class PbftDriver {
   Hash256 known_senders_block_{};
   std::vector<Address> known_senders_;
   Importer::Prepared known_execution_;  // the proposed block's execution, for its import
+  // The block last proposed or validated, decoded (import thread only): its
+  // commit imports it without decoding the bytes a third time.
+  Hash256 decoded_block_hash_{};
+  std::optional<chain::Block> decoded_block_;
   TimerThread timers_;
   p2p::Host* host_ = nullptr;
 

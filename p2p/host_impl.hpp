@@ -29,15 +29,15 @@
 
 #include "p2p/address_book.hpp"
 #include "p2p/host.hpp"
-#include "p2p/lru_set.hpp"
 #include "p2p/messages.hpp"
+#include "p2p/recent_set.hpp"
 
 namespace tally::p2p {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-using HashSet = LruSet<Hash256, FixedBytesHasher>;
+using HashSet = RecentHashSet;
 
 // Room left in a reply for the list headers around its items.
 inline constexpr std::size_t kReplyMargin = 1U << 10U;
