@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench-smoke: the intake load generator against a real tallyd, tiny
 # (M=200, S=4, C=8): every field of the report is there, every transfer was
-# accepted and mined. Speed is not checked here (bench/run.sh measures it).
+# accepted and mined; then the same through a window of 20. Speed is not checked here (bench/run.sh measures it).
 #   smoke_test.sh TALLYD TALLY_RPC_LOAD
 set -euo pipefail
 TALLYD=$1
@@ -32,4 +32,10 @@ for method in eth_getBalance eth_blockNumber; do
   check ".$method.calls == 200 and .$method.errors == 0 and .$method.calls_per_s > 0" "$method calls"
   check ".$method.latency_ms | has(\"p50\") and has(\"p99\")" "$method latency percentiles"
 done
-echo "bench-smoke: 9 checks passed"
+# The closed loop: at most 20 transfers out of blocks at a time, batches of
+# 5; the submitters sleep until blocks open the window again.
+"$LOAD" --url "$NODE_URL" --transfers 200 --senders 4 --concurrency 8 --reads 0 --window 20 --batch 5 \
+  --funded "$NODE_FUNDED" --inclusion-timeout-s 120 >"$WORK/report.json"
+check '.submit.accepted == 200 and .submit.errors == 0' "windowed load: all 200 transfers accepted"
+check '.inclusion.included == 200 and .inclusion.all_included' "windowed load: all 200 transfers in blocks"
+echo "bench-smoke: 11 checks passed"
