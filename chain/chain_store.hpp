@@ -22,6 +22,7 @@
 #include <optional>
 #include <vector>
 
+#include "chain/account_snapshots.hpp"
 #include "chain/block.hpp"
 #include "chain/database.hpp"
 #include "chain/engine.hpp"
@@ -67,6 +68,7 @@ class ChainStore final : public NodeStore, public HeaderReader {
   // returned (StateCorruption if it does not match): nodes_are_checked().
   std::optional<Bytes> get_node(const Hash256& hash) const override;
   bool nodes_are_checked() const noexcept override { return true; }
+  AccountSnapshots* account_snapshots() const noexcept override { return &account_snapshots_; }
   // Keeps nodes just written in the node cache: the next block reads them.
   // They must come from this process's own trie commits (hashed here).
   void cache_nodes(const NodeBatch& nodes) const;
@@ -90,6 +92,7 @@ class ChainStore final : public NodeStore, public HeaderReader {
  private:
   Database& db_;
   mutable NodeCache node_cache_;
+  mutable AccountSnapshots account_snapshots_;
 };
 
 }  // namespace tally::chain

@@ -12,6 +12,8 @@
 
 namespace tally::chain {
 
+class AccountSnapshots;
+
 class NodeStore {
  public:
   virtual ~NodeStore() = default;
@@ -21,6 +23,9 @@ class NodeStore {
   // when read from disk, or computed by this process), so the trie need not
   // hash it again; otherwise the trie checks each node it loads.
   virtual bool nodes_are_checked() const noexcept { return false; }
+  // Where StateDB commits leave the accounts they touched, by state root, for
+  // the next StateDB at that root; null if this store keeps none.
+  virtual AccountSnapshots* account_snapshots() const noexcept { return nullptr; }
 };
 
 // Nodes a commit produced, to be written in the block's atomic batch.

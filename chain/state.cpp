@@ -70,18 +70,31 @@ Account decode_account(const Address& address, BytesView encoded) {
 
 }  // namespace
 
-StateDB::StateDB(const NodeStore& store, const Hash256& root) : trie_(std::make_unique<SecureTrie>(store, root)) {}
+StateDB::StateDB(const NodeStore& store, const Hash256& root)
+    : trie_(std::make_unique<SecureTrie>(store, root)), snapshots_(store.account_snapshots()) {
+  if (snapshots_ != nullptr) known_ = snapshots_->at(root);
+}
 StateDB::~StateDB() = default;
 StateDB::StateDB(StateDB&&) noexcept = default;
 StateDB& StateDB::operator=(StateDB&&) noexcept = default;
 
 Account StateDB::get(const Address& address) const {
   if (auto it = accounts_.find(address); it != accounts_.end()) return it->second.account;
-  const std::optional<Bytes> stored = trie_->get(address);
-  const Account account = stored ? decode_account(address, *stored) : Account{};
-  bound();
+  bound();  // before the lookup: starting over forgets known_
+  Account account;
+  if (const Account* known = known_account(address)) {
+    account = *known;
+  } else if (const std::optional<Bytes> stored = trie_->get(address)) {
+    account = decode_account(address, *stored);
+  }
   accounts_.emplace(address, CachedAccount{account, false});
   return account;
+}
+
+const Account* StateDB::known_account(const Address& address) const {
+  if (!known_) return nullptr;
+  const auto it = known_->find(address);
+  return it == known_->end() ? nullptr : &it->second;
 }
 
 void StateDB::set(const Address& address, const Account& account) {
@@ -95,6 +108,7 @@ void StateDB::bound() const {
   if (accounts_.size() < kMaxCachedAccounts) return;
   flush();
   accounts_.clear();
+  known_.reset();
 }
 
 void StateDB::flush() const {
@@ -118,7 +132,14 @@ Hash256 StateDB::root() {
 
 Hash256 StateDB::commit(NodeBatch& out) {
   flush();
-  return trie_->commit(out);
+  const Hash256 root = trie_->commit(out);
+  if (snapshots_ != nullptr) {
+    auto accounts = std::make_shared<AccountSnapshot>();
+    accounts->reserve(accounts_.size());
+    for (const auto& [address, cached] : accounts_) accounts->emplace(address, cached.account);
+    snapshots_->keep(root, std::move(accounts));
+  }
+  return root;
 }
 
 std::vector<Bytes> StateDB::prove(const Address& address) const {

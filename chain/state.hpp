@@ -10,7 +10,10 @@
 // rewrites the trie for it once: root() and commit() write the changed
 // accounts into the trie, hash only the paths that changed, and commit()
 // hands back the new nodes for the caller's write batch. Cost is
-// proportional to the accounts touched.
+// proportional to the accounts touched. commit() also leaves those accounts
+// with the store (account_snapshots.hpp) under the new root, and a StateDB
+// opened at a root the store has accounts for reads them from there first:
+// consecutive blocks touch mostly the same accounts.
 // A node missing from the store is corruption and throws StateCorruption.
 // So is a stored account that is malformed or has contract storage or code.
 // A StateDB is not safe for concurrent use, even for reads (get fills the
@@ -21,18 +24,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "chain/account.hpp"
+#include "chain/account_snapshots.hpp"
 #include "chain/node_store.hpp"
 #include "crypto/bytes.hpp"
 #include "crypto/uint256.hpp"
 
 namespace tally::chain {
-
-struct Account {
-  std::uint64_t nonce = 0;
-  U256 balance = 0;
-  bool operator==(const Account&) const = default;
-  bool empty() const { return nonce == 0 && balance == 0; }
-};
 
 class StateCorruption : public std::runtime_error {
  public:
@@ -80,8 +78,13 @@ class StateDB {
   void flush() const;
   // Makes room for one more entry (flush and clear at kMaxCachedAccounts).
   void bound() const;
+  const Account* known_account(const Address& address) const;  // in known_, or null
 
   std::unique_ptr<SecureTrie> trie_;
+  AccountSnapshots* snapshots_ = nullptr;  // the store's, where commit() leaves the accounts
+  // Accounts at the root this StateDB opened at, from the commit that made
+  // it; forgotten once the map starts over (they may have changed since).
+  mutable std::shared_ptr<const AccountSnapshot> known_;
   mutable std::unordered_map<Address, CachedAccount, FixedBytesHasher> accounts_;
   mutable std::size_t dirty_count_ = 0;
 };

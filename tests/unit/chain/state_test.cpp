@@ -247,6 +247,67 @@ TEST(StateDB, RepeatedWritesBetweenRoots) {
   EXPECT_EQ(state.root(), empty_trie_root());
 }
 
+// A store that keeps what commits leave (as ChainStore does).
+class SnapshotNodeStore final : public NodeStore {
+ public:
+  std::optional<Bytes> get_node(const Hash256& hash) const override { return nodes.get_node(hash); }
+  AccountSnapshots* account_snapshots() const noexcept override { return &snapshots; }
+  MemoryNodeStore nodes;
+  mutable AccountSnapshots snapshots;
+};
+
+// A StateDB opened at a committed root reads the accounts that commit
+// touched from the snapshot, and everything else from the trie.
+TEST(StateDB, ReadsTheAccountsItsRootsCommitLeft) {
+  SnapshotNodeStore store;
+  const Address a = test::hex_fixed<20>("00000000000000000000000000000000000000aa");
+  const Address b = test::hex_fixed<20>("00000000000000000000000000000000000000bb");
+  StateDB state(store, empty_trie_root());
+  state.set(a, Account{1, 10});
+  state.set(b, Account{2, 20});
+  NodeBatch batch;
+  const Hash256 root = state.commit(batch);  // the nodes are not stored:
+  StateDB reopened(store, root);             // only the snapshot can answer
+  EXPECT_EQ(reopened.get(a), (Account{1, 10}));
+  EXPECT_EQ(reopened.get(b), (Account{2, 20}));
+  EXPECT_THROW((void)reopened.get(test::hex_fixed<20>("00000000000000000000000000000000000000cc")), StateCorruption);
+  store.nodes.put(batch);
+
+  // Each root sees its own accounts.
+  StateDB next(store, root);
+  next.set(a, Account{3, 30});
+  NodeBatch second;
+  const Hash256 root2 = next.commit(second);
+  store.nodes.put(second);
+  EXPECT_EQ(StateDB(store, root2).get(a), (Account{3, 30}));
+  EXPECT_EQ(StateDB(store, root).get(a), (Account{1, 10}));
+  EXPECT_EQ(StateDB(store, root2).get(b), (Account{2, 20}));  // untouched by the second commit: from the trie
+  EXPECT_EQ(StateDB(store, root2).root(), root2);
+}
+
+// When the account map starts over, a StateDB no longer trusts the
+// snapshot of the root it opened at: its own writes since then win.
+TEST(StateDB, WritesOutliveTheMapStartingOver) {
+  SnapshotNodeStore store;
+  const Address a = test::hex_fixed<20>("00000000000000000000000000000000000000aa");
+  StateDB state(store, empty_trie_root());
+  state.set(a, Account{1, 10});
+  NodeBatch batch;
+  const Hash256 root = state.commit(batch);
+  store.nodes.put(batch);
+
+  StateDB reopened(store, root);
+  ASSERT_EQ(reopened.get(a), (Account{1, 10}));
+  reopened.set(a, Account{2, 20});
+  std::mt19937_64 rng(25);
+  for (int i = 0; i < 40000; ++i) (void)reopened.get(random_address(rng));  // past the map's bound
+  EXPECT_EQ(reopened.get(a), (Account{2, 20}));
+  MemoryNodeStore other;
+  StateDB fresh(other, empty_trie_root());
+  fresh.set(a, Account{2, 20});
+  EXPECT_EQ(reopened.root(), fresh.root());
+}
+
 TEST(StateDB, MalformedStoredAccountsThrow) {
   const Address address = test::hex_fixed<20>("1111111111111111111111111111111111111111");
   const auto stored_as = [&](const Bytes& value, MemoryNodeStore& store) {
