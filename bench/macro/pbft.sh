@@ -145,16 +145,23 @@ check_agreement() {
 }
 
 # ---------------------------------------------------------------- recoveries
+# measure_recoveries NAME: secp256k1 recoveries per second on one core into
+# RESULTS_DIR/NAME.json. Measured before the networks and again just before
+# each run: this shared VM's speed moves by tens of percent within minutes,
+# so each run is compared with the bound of its own moment.
+measure_recoveries() {
+  "$BENCH" '--benchmark_filter=^BM_Secp256k1_Recover$' "${RECOVER_ARGS[@]}" \
+    --benchmark_out="$OUT/logs/pbft/$1-raw.json" --benchmark_out_format=json >"$OUT/logs/pbft/$1.txt" 2>&1
+  # items_per_second when the benchmark counts items; else one per iteration.
+  jq --argjson cores "$(nproc)" --arg cmd "tally_bench --benchmark_filter=^BM_Secp256k1_Recover\$ ${RECOVER_ARGS[*]}" '
+    [.benchmarks[] | select(.run_type != "aggregate" or .aggregate_name == "median")][0] as $b
+    | ($b.items_per_second // (1e9 / ($b.cpu_time * ({"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[$b.time_unit])))) as $rate
+    | {benchmark: $b.name, cpu_time: $b.cpu_time, real_time: $b.real_time, time_unit: $b.time_unit,
+       recoveries_per_s_per_core: $rate, cores: $cores, recoveries_per_s: ($rate * $cores), command: $cmd}' \
+    "$OUT/logs/pbft/$1-raw.json" >"$OUT/$1.json"
+}
 log "secp256k1 recoveries per second: tally_bench --benchmark_filter=^BM_Secp256k1_Recover\$ ${RECOVER_ARGS[*]}"
-"$BENCH" '--benchmark_filter=^BM_Secp256k1_Recover$' "${RECOVER_ARGS[@]}" \
-  --benchmark_out="$OUT/logs/pbft/recover-raw.json" --benchmark_out_format=json >"$OUT/logs/pbft/recover.txt" 2>&1
-# items_per_second when the benchmark counts items; else one per iteration.
-jq --argjson cores "$(nproc)" --arg cmd "tally_bench --benchmark_filter=^BM_Secp256k1_Recover\$ ${RECOVER_ARGS[*]}" '
-  [.benchmarks[] | select(.run_type != "aggregate" or .aggregate_name == "median")][0] as $b
-  | ($b.items_per_second // (1e9 / ($b.cpu_time * ({"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[$b.time_unit])))) as $rate
-  | {benchmark: $b.name, cpu_time: $b.cpu_time, real_time: $b.real_time, time_unit: $b.time_unit,
-     recoveries_per_s_per_core: $rate, cores: $cores, recoveries_per_s: ($rate * $cores), command: $cmd}' \
-  "$OUT/logs/pbft/recover-raw.json" >"$OUT/pbft-recover.json"
+measure_recoveries pbft-recover
 log "$(jq -c . "$OUT/pbft-recover.json")"
 
 # ---------------------------------------------------------------- networks
@@ -180,6 +187,7 @@ for n in "${SIZES[@]}"; do
       cleanup
       continue
     fi
+    measure_recoveries "pbft-recover-$name"
     load_before=$(cut -d' ' -f1 /proc/loadavg)
     args=(--transfers "$TRANSFERS" --senders "$SENDERS" --concurrency "$CONCURRENCY" --reads 0 --funded 10 --batch "$BATCH"
       --window "$WINDOW" --finalized --inclusion-timeout-s "$LOAD_TIMEOUT_S")
@@ -189,8 +197,11 @@ for n in "${SIZES[@]}"; do
       jq --argjson n "$n" --argjson run "$run" --argjson g "$GAS_LIMIT" --argjson agree "$agree" \
         --arg load "$load_before $(cut -d' ' -f1 /proc/loadavg)" \
         --arg cmd "tally_rpc_load --url <node0> --urls <all $n validators> ${args[*]}" \
-        '. + {validators: $n, run: $run, gas_limit: $g, validators_agree: $agree, load_average: $load, command: $cmd}' \
+        --slurpfile recover "$OUT/pbft-recover-$name.json" \
+        '. + {validators: $n, run: $run, gas_limit: $g, validators_agree: $agree, load_average: $load, command: $cmd,
+              recoveries_per_s_per_core: $recover[0].recoveries_per_s_per_core, cores: $recover[0].cores}' \
         "$OUT/pbft-$name.raw" >"$OUT/pbft-$name.json"
+      rm -f "$OUT/pbft-recover-$name.json"
       jq -c '{validators, run, steady_per_s: .inclusion.steady_included_per_s, p50_ms: .inclusion.latency_ms.p50,
         p99_ms: .inclusion.latency_ms.p99, errors: .submit.errors, all_included: .inclusion.all_included,
         validators_agree}' "$OUT/pbft-$name.json" >&2
