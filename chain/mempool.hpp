@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chain/account.hpp"
 #include "chain/transaction.hpp"
 #include "crypto/bytes.hpp"
 #include "crypto/uint256.hpp"
@@ -41,11 +42,8 @@ namespace tally::chain {
 
 // ---------------------------------------------------------------- state access
 
-struct AccountInfo {
-  std::uint64_t nonce = 0;
-  U256 balance = 0;
-  bool operator==(const AccountInfo&) const = default;
-};
+// What the pool reads of an account: its nonce and balance.
+using AccountInfo = Account;
 
 // Read-only account state at one head. The pool keeps the reader of the
 // current head and calls it from whichever thread calls add(), so it must be

@@ -8,8 +8,7 @@ namespace tally::chain {
 
 AccountInfo StateAccountReader::account(const Address& address) const {
   const std::lock_guard lock(mutex_);
-  const Account a = state_.get(address);
-  return AccountInfo{a.nonce, a.balance};
+  return state_.get(address);
 }
 
 HeadState pool_head_state(const ChainManager& chain) {
