@@ -1,6 +1,10 @@
 #include "node/node_metrics.hpp"
 
+#include <array>
+#include <cstdint>
 #include <iterator>
+#include <string>
+#include <string_view>
 
 #include "chain/mempool.hpp"
 #include "node/clock.hpp"
@@ -9,6 +13,7 @@
 #include "node/pbft_driver.hpp"
 #include "node/tx_journal.hpp"
 #include "node/version.hpp"
+#include "p2p/frame.hpp"
 #include "p2p/host.hpp"
 #include "rpc/server.hpp"
 
@@ -58,6 +63,18 @@ void write_pool(TextWriter& out, const chain::Mempool& pool, const TxJournal* jo
   }
 }
 
+// One sample per message type the protocol defines (a fixed label set,
+// whatever peers send).
+void write_p2p_messages(TextWriter& out, std::string_view name, std::string_view help,
+                        const std::array<std::uint64_t, 256>& counts) {
+  out.family(name, help, Type::counter);
+  for (std::size_t value = 0; value < counts.size(); ++value) {
+    const auto type = static_cast<p2p::MessageType>(value);
+    const std::string_view label = p2p::to_string(type);
+    if (label != "unknown") out.sample({{"type", std::string(label)}}, counts[value]);
+  }
+}
+
 void write_p2p(TextWriter& out, const p2p::Host& host) {
   const auto stats = host.stats();
   out.gauge("tally_p2p_peers", "Connected peers (handshake done).", as_double(host.peer_count()));
@@ -67,6 +84,9 @@ void write_p2p(TextWriter& out, const p2p::Host& host) {
   out.counter("tally_p2p_bans_total", "Peers banned for misbehaviour.", stats.bans);
   out.gauge("tally_p2p_syncing", "1 while the node syncs from peers that are ahead, else 0.",
             host.sync_status().syncing ? 1.0 : 0.0);
+  write_p2p_messages(out, "tally_p2p_messages_received_total", "Messages read from peers, by type.",
+                     stats.messages_received);
+  write_p2p_messages(out, "tally_p2p_messages_sent_total", "Messages written to peers, by type.", stats.messages_sent);
 }
 
 void write_rpc(TextWriter& out, const rpc::Server& server) {

@@ -4,7 +4,6 @@
 // the reorg counting of NodeMetrics alone.
 
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "../chain/test_util.hpp"
@@ -28,18 +27,6 @@ HttpReply http_get(std::uint16_t port, const std::string& target, const std::str
   auto reply = socket.read_response();
   EXPECT_TRUE(reply.has_value()) << verb << " " << target << ": no answer";
   return reply.value_or(HttpReply{});
-}
-
-// The value of the sample `series` (name and labels as written), if present.
-std::optional<double> sample(const std::string& text, const std::string& series) {
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
-      return std::stod(line.substr(series.size() + 1));
-    }
-  }
-  return std::nullopt;
 }
 
 class NodeMetricsTest : public NodeTest {

@@ -9,6 +9,9 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "../chain/chain_test_util.hpp"
@@ -25,6 +28,19 @@ inline bool wait_until(const std::function<bool()>& condition,
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return true;
+}
+
+// The value of the Prometheus sample `series` (name and labels as written)
+// in the text exposition `text`, if present.
+inline std::optional<double> sample(const std::string& text, const std::string& series) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
+      return std::stod(line.substr(series.size() + 1));
+    }
+  }
+  return std::nullopt;
 }
 
 // The dev genesis with some fields changed (e.g. consensus difficulty).
