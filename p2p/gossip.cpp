@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "crypto/hex.hpp"
-#include "crypto/keccak.hpp"
 #include "p2p/host_impl.hpp"
 
 namespace tally::p2p {
@@ -406,7 +405,7 @@ void Host::Impl::on_certificates(const PeerPtr& peer, Certificates message) {
 // ---------------------------------------------------------------- consensus
 
 void Host::Impl::on_consensus(const PeerPtr& peer, Consensus message) {
-  const auto hash = crypto::keccak256(message.payload);
+  const auto hash = consensus_digest(message.payload);
   peer->known_consensus.insert(hash);
   if (!seen_consensus.insert(hash)) return;
   relay_consensus(hash, message.payload, peer->id);

@@ -7,7 +7,6 @@
 
 #include <stdexcept>
 
-#include "crypto/keccak.hpp"
 #include "p2p/host_impl.hpp"
 #include "p2p/node_key.hpp"
 
@@ -279,7 +278,7 @@ void Host::announce_txs(std::vector<Hash256> hashes) {
 
 void Host::broadcast_consensus(Bytes payload) {
   asio::post(impl_->io, [impl = impl_.get(), payload = std::move(payload)] {
-    const auto hash = crypto::keccak256(payload);
+    const auto hash = consensus_digest(payload);
     if (!impl->seen_consensus.insert(hash)) return;
     impl->relay_consensus(hash, payload, 0);
   });

@@ -160,7 +160,7 @@ class Host {
   // Transactions accepted into the local pool (e.g. from RPC), by hash.
   void announce_txs(std::vector<Hash256> hashes);
   void announce_tx(const Hash256& hash) { announce_txs({hash}); }
-  // An opaque consensus payload to every peer (deduplicated by keccak256).
+  // An opaque consensus payload to every peer (deduplicated by its SHA-256).
   void broadcast_consensus(Bytes payload);
   // Asks `peer` (0: any active peer) for the finality certificates of
   // blocks (at most kMaxCertificatesPerMessage; more are dropped); the
