@@ -272,7 +272,11 @@ const page = [
     `Every figure below is in the JSON files of \`bench/results/${runLabel}/\` (not committed; rerun the command).` +
     (machine.reruns?.length
       ? ` Parts were rerun into the same folder (\`bench/run.sh --out\`): ${machine.reruns
-          .map((r) => `${r.parts ?? "some parts"} on ${r.date_utc} at \`${r.git_revision.slice(0, 12)}\``)
+          .map(
+            (r) =>
+              `${r.parts ?? "some parts"} on ${r.date_utc} at \`${r.git_revision.slice(0, 12)}\`` +
+              (r.git_dirty ? " with uncommitted changes" : ""),
+          )
           .join("; ")}.`
       : ""),
   "",

@@ -60,8 +60,11 @@ if [ -e "$OUT/machine.json" ]; then
   [ "$MICRO" = 1 ] && parts+="micro "
   [ "$INTAKE" = 1 ] && parts+="intake "
   [ "$MACRO" = 1 ] && parts+="${ONLY_MACRO:-macro}"
+  dirty=false
+  [ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ] && dirty=true
   jq --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg rev "$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)" \
-    --arg parts "${parts% }" '.reruns += [{date_utc: $date, git_revision: $rev, parts: $parts}]' \
+    --arg parts "${parts% }" --argjson dirty "$dirty" \
+    '.reruns += [{date_utc: $date, git_revision: $rev, git_dirty: $dirty, parts: $parts}]' \
     "$OUT/machine.json" >"$OUT/machine.tmp" &&
     mv "$OUT/machine.tmp" "$OUT/machine.json"
 fi
