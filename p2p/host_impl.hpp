@@ -44,7 +44,7 @@ using HashSet = RecentHashSet;
 inline constexpr std::size_t kReplyMargin = 1U << 10U;
 
 // What consensus payloads are deduplicated by (never sent): SHA-256, as
-// collision resistant as keccak256 and about 7x faster on a PBFT proposal
+// collision resistant as keccak256 and 5 to 7 times faster on a PBFT proposal
 // through OpenSSL (BM_Sha256 vs BM_Keccak256 at 128 KiB); a proposal
 // reaches a validator from every peer that relays it.
 inline Hash256 consensus_digest(BytesView payload) {

@@ -1,5 +1,6 @@
 // Two whole nodes on 127.0.0.1: a late node syncs, transactions travel to
-// the miner, mined blocks come back, and a restarted node catches up.
+// the miner, mined blocks come back (compact when the follower holds their
+// transactions), and a restarted node catches up.
 
 #include <algorithm>
 #include <vector>
