@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 // Keccak-f[1600] with the Keccak-256 parameters Ethereum uses: rate 136 bytes
 // (17 lanes), capacity 512 bits, the original padding 0x01 ... 0x80. Lanes are
@@ -40,7 +41,12 @@ inline void store_le64(std::uint8_t* p, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
-void keccak_f1600(std::uint64_t* a) {
+// The 24 rounds over a local copy of the state: through the caller's
+// pointer the compiler must store every lane back after each round, on a
+// local array it keeps what it can in registers (~1.3x on x86-64).
+[[gnu::always_inline]] inline void permute(std::uint64_t* state) {
+  std::uint64_t a[25];
+  std::memcpy(a, state, sizeof a);
   for (const std::uint64_t rc : kRoundConstants) {
     // theta
     const std::uint64_t c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20];
@@ -108,6 +114,46 @@ void keccak_f1600(std::uint64_t* a) {
     a[23] = b23 ^ (~b24 & b20);
     a[24] = b24 ^ (~b20 & b21);
   }
+  std::memcpy(state, a, sizeof a);
+}
+
+}  // namespace
+
+void keccak_f1600_portable(std::uint64_t* state) {
+  permute(state);
+}
+
+#if TALLY_KECCAK_HAS_X86_64_V3
+// The same rounds built for x86-64-v3, whose BMI1 andn does chi's
+// ~x & y in one instruction and BMI2 rorx rotates without a move
+// (~1.3x again, BM_Keccak256).
+[[gnu::target("arch=x86-64-v3")]] void keccak_f1600_x86_64_v3(std::uint64_t* state) {
+  permute(state);
+}
+
+bool cpu_has_x86_64_v3() {
+  __builtin_cpu_init();  // may run before the runtime's own constructor
+  return __builtin_cpu_supports("x86-64-v3");
+}
+#endif
+
+namespace {
+
+using Permutation = void (*)(std::uint64_t*);
+
+// Chosen once; a function-local static so hashing during other files'
+// static initialization already sees the choice.
+Permutation chosen_permutation() {
+#if TALLY_KECCAK_HAS_X86_64_V3
+  static const Permutation chosen = cpu_has_x86_64_v3() ? keccak_f1600_x86_64_v3 : keccak_f1600_portable;
+#else
+  static const Permutation chosen = keccak_f1600_portable;
+#endif
+  return chosen;
+}
+
+inline void keccak_f1600(std::uint64_t* state) {
+  chosen_permutation()(state);
 }
 
 // XORs one full 136-byte block into the rate lanes and permutes.

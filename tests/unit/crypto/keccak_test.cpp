@@ -92,5 +92,37 @@ TEST(Keccak256, EveryLengthUpToThreeBlocksMatchesIncremental) {
   }
 }
 
+// Keccak-f[1600] of the all-zero state, and of that result again: the
+// Keccak team's published intermediate values (lanes 0, 1 and 24).
+TEST(KeccakF1600, PortableMatchesPublishedPermutationOfZero) {
+  std::uint64_t state[25] = {};
+  keccak_f1600_portable(state);
+  EXPECT_EQ(state[0], 0xF1258F7940E1DDE7ULL);
+  EXPECT_EQ(state[1], 0x84D5CCF933C0478AULL);
+  EXPECT_EQ(state[24], 0xEAF1FF7B5CECA249ULL);
+  keccak_f1600_portable(state);
+  EXPECT_EQ(state[0], 0x2D5C954DF96ECB3CULL);
+}
+
+#if TALLY_KECCAK_HAS_X86_64_V3
+// keccak256() runs the x86-64-v3 build where the CPU has it: it must give
+// the portable build's output lane for lane.
+TEST(KeccakF1600, X86_64_V3BuildMatchesPortable) {
+  if (!cpu_has_x86_64_v3()) GTEST_SKIP() << "this CPU lacks x86-64-v3 (BMI1/BMI2/AVX2)";
+  std::uint64_t portable[25];
+  std::uint64_t fast[25];
+  std::uint64_t seed = 0x9E3779B97F4A7C15ULL;
+  for (int trial = 0; trial < 64; ++trial) {
+    for (int i = 0; i < 25; ++i) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;  // PCG step
+      portable[i] = fast[i] = seed ^ (seed >> 29);
+    }
+    keccak_f1600_portable(portable);
+    keccak_f1600_x86_64_v3(fast);
+    for (int i = 0; i < 25; ++i) ASSERT_EQ(fast[i], portable[i]) << "trial " << trial << " lane " << i;
+  }
+}
+#endif
+
 }  // namespace
 }  // namespace tally::crypto
