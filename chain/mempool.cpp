@@ -1,6 +1,7 @@
 #include "chain/mempool.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <stdexcept>
 #include <utility>
 
@@ -64,10 +65,11 @@ Mempool::Mempool(MempoolOptions options, HeadState head) : options_(std::move(op
 
 Mempool::~Mempool() = default;
 
-AddResult Mempool::add(Transaction tx, const Address& sender, std::uint64_t now_ms) {
+AddResult Mempool::add(Transaction tx, const Address& sender, std::uint64_t now_ms, std::optional<Hash256> hash) {
   // Hashing, sizing and costing need no lock.
   auto ptx = std::make_shared<PooledTx>();
-  ptx->hash = tx_hash(tx);
+  assert(!hash || *hash == tx_hash(tx));
+  ptx->hash = hash ? *hash : tx_hash(tx);
   ptx->size = encoded_size(tx);
   ptx->sender = sender;
   ptx->added_ms = now_ms;

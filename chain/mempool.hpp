@@ -189,8 +189,10 @@ class Mempool {
   // Admits a transaction whose static validity the caller checked and whose
   // sender it recovered. Reads the sender's account outside the lock; if the
   // head changes meanwhile it reads again (a few times, then once under the
-  // lock). Adding the same transaction twice answers already_known.
-  AddResult add(Transaction tx, const Address& sender, std::uint64_t now_ms);
+  // lock). Adding the same transaction twice answers already_known. `hash`,
+  // when the caller has it, is tx_hash(tx) (spares hashing it again).
+  AddResult add(Transaction tx, const Address& sender, std::uint64_t now_ms,
+                std::optional<Hash256> hash = std::nullopt);
 
   // After a reorg (call on_new_head() for the new head first): puts back the
   // transactions of the abandoned blocks, in nonce order per sender, unless

@@ -75,10 +75,11 @@ std::optional<chain::Transaction> P2pBridge::pooled_tx(const Hash256& hash) cons
   return pooled->tx;
 }
 
-std::vector<p2p::TxVerdict> P2pBridge::submit_txs(p2p::PeerId /*from*/, std::vector<chain::Transaction> txs) {
+std::vector<p2p::TxVerdict> P2pBridge::submit_txs(p2p::PeerId /*from*/, std::vector<chain::Transaction> txs,
+                                                  std::span<const Hash256> hashes) {
   std::vector<p2p::TxVerdict> verdicts;
   verdicts.reserve(txs.size());
-  for (const auto verdict : pool_service_.submit_from_peer(txs)) {
+  for (const auto verdict : pool_service_.submit_from_peer(txs, hashes)) {
     switch (verdict) {
       case PoolService::Verdict::accepted:
         verdicts.push_back(p2p::TxVerdict::accepted);

@@ -55,7 +55,8 @@ class P2pBridge final : public p2p::ChainAccess {
   bool has_tx(const Hash256& hash) const override;
   std::optional<chain::Transaction> pooled_tx(const Hash256& hash) const override;
   std::vector<Hash256> pooled_hashes(std::size_t max_count) const override;
-  std::vector<p2p::TxVerdict> submit_txs(p2p::PeerId from, std::vector<chain::Transaction> txs) override;
+  std::vector<p2p::TxVerdict> submit_txs(p2p::PeerId from, std::vector<chain::Transaction> txs,
+                                         std::span<const Hash256> hashes) override;
   Result<void> check_headers(const chain::Header& parent, std::span<const chain::Header> headers) override;
   void submit_block(p2p::PeerId from, chain::Block block) override;
   void deliver_consensus(p2p::PeerId from, Bytes payload) override;

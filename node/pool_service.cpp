@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+#include <stdexcept>
+
 #include "chain/transaction.hpp"
 #include "node/clock.hpp"
 
@@ -57,7 +60,11 @@ Result<Hash256> PoolService::submit(const chain::Transaction& tx) {
   return admit(tx).result;
 }
 
-std::vector<PoolService::Verdict> PoolService::submit_from_peer(std::span<const chain::Transaction> txs) {
+std::vector<PoolService::Verdict> PoolService::submit_from_peer(std::span<const chain::Transaction> txs,
+                                                                std::span<const Hash256> hashes) {
+  if (!hashes.empty() && hashes.size() != txs.size()) {
+    throw std::invalid_argument("submit_from_peer: one hash per transaction, or none");
+  }
   // Every sender is recovered before any enters the pool: one pass keeps the
   // curve's tables in cache, where interleaving recovery with the pool's
   // bookkeeping (and the listeners' work) left it slower.
@@ -72,7 +79,8 @@ std::vector<PoolService::Verdict> PoolService::submit_from_peer(std::span<const 
     senders[i] = *sender;
   }
   for (std::size_t i = 0; i < txs.size(); ++i) {
-    if (verdicts[i] == Verdict::accepted) verdicts[i] = add(txs[i], senders[i]).verdict;
+    if (verdicts[i] != Verdict::accepted) continue;
+    verdicts[i] = add(txs[i], senders[i], hashes.empty() ? std::nullopt : std::optional(hashes[i])).verdict;
   }
   return verdicts;
 }
@@ -93,8 +101,9 @@ PoolService::Outcome PoolService::admit(const chain::Transaction& tx) {
   return add(tx, *sender);
 }
 
-PoolService::Outcome PoolService::add(const chain::Transaction& tx, const Address& sender) {
-  auto added = pool_.add(tx, sender, unix_ms());
+PoolService::Outcome PoolService::add(const chain::Transaction& tx, const Address& sender,
+                                      std::optional<Hash256> hash) {
+  auto added = pool_.add(tx, sender, unix_ms(), hash);
   if (!added) {
     const bool known =
         added.status == chain::AddStatus::already_known || added.status == chain::AddStatus::nonce_too_low;

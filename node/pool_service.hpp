@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <unordered_set>
 #include <vector>
@@ -45,8 +46,9 @@ class PoolService final : public rpc::TxPoolApi {
     refused,  // valid, but not wanted now (fees, pool full, nonce gap too wide)
     invalid,  // invalid whatever the state: bad signature, wrong chain, malformed
   };
-  // One verdict per transaction of a peer's batch, in its order.
-  std::vector<Verdict> submit_from_peer(std::span<const chain::Transaction> txs);
+  // One verdict per transaction of a peer's batch, in its order. `hashes`
+  // is empty or holds each transaction's tx_hash, as the p2p host computed.
+  std::vector<Verdict> submit_from_peer(std::span<const chain::Transaction> txs, std::span<const Hash256> hashes = {});
 
   Result<Hash256> submit_raw(BytesView raw) override;
   chain::PooledTxPtr pooled(const Hash256& hash) const override { return pool_.get(hash); }
@@ -62,7 +64,7 @@ class PoolService final : public rpc::TxPoolApi {
   Outcome admit(const chain::Transaction& tx);
   // The state-free checks and the sender's recovery.
   Result<Address> check(const chain::Transaction& tx) const;
-  Outcome add(const chain::Transaction& tx, const Address& sender);
+  Outcome add(const chain::Transaction& tx, const Address& sender, std::optional<Hash256> hash = std::nullopt);
 
   const chain::ChainConfig& config_;
   chain::Mempool& pool_;

@@ -66,8 +66,11 @@ class ChainAccess {
   // restarted or joined late learns what is waiting to be mined.
   virtual std::vector<Hash256> pooled_hashes(std::size_t /*max_count*/) const { return {}; }
   // One verdict per transaction, in order. Called with at most
-  // kMaxTxsPerMessage transactions, already decoded (signatures not checked).
-  virtual std::vector<TxVerdict> submit_txs(PeerId from, std::vector<chain::Transaction> txs) = 0;
+  // kMaxTxsPerMessage transactions, already decoded (signatures not checked);
+  // hashes[i] is chain::tx_hash(txs[i]), which the host computed to check
+  // the batch against its request.
+  virtual std::vector<TxVerdict> submit_txs(PeerId from, std::vector<chain::Transaction> txs,
+                                            std::span<const Hash256> hashes) = 0;
 
   // Checks a batch of headers during sync before their bodies are fetched:
   // the engine's rules (seal, finality) for each, given its parent. The host

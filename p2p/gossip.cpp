@@ -171,7 +171,7 @@ void Host::Impl::accept_txs(const PeerPtr& peer, const std::vector<Hash256>& bat
     std::lock_guard lock(snapshot_mutex);
     stats.txs_submitted += wanted.size();
   }
-  const auto verdicts = chain.submit_txs(peer->id, std::move(wanted));
+  const auto verdicts = chain.submit_txs(peer->id, std::move(wanted), hashes);
   std::vector<Hash256> accepted;
   for (std::size_t i = 0; i < hashes.size() && i < verdicts.size(); ++i) {
     if (verdicts[i] == TxVerdict::accepted) accepted.push_back(hashes[i]);

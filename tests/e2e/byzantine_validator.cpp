@@ -112,7 +112,8 @@ class MemoryChain final : public p2p::ChainAccess {
   bool has_block(const Hash256& hash) const override { return canonical_number(hash).has_value(); }
   bool has_tx(const Hash256& /*hash*/) const override { return false; }
   std::optional<chain::Transaction> pooled_tx(const Hash256& /*hash*/) const override { return std::nullopt; }
-  std::vector<p2p::TxVerdict> submit_txs(p2p::PeerId /*from*/, std::vector<chain::Transaction> txs) override {
+  std::vector<p2p::TxVerdict> submit_txs(p2p::PeerId /*from*/, std::vector<chain::Transaction> txs,
+                                         std::span<const Hash256> /*hashes*/) override {
     return std::vector<p2p::TxVerdict>(txs.size(), p2p::TxVerdict::known);
   }
   Result<void> check_headers(const chain::Header& /*parent*/, std::span<const chain::Header> /*headers*/) override {

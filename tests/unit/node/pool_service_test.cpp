@@ -97,6 +97,27 @@ TEST_F(PoolServiceTest, PeerBatchGetsOneVerdictPerTransactionInOrder) {
   EXPECT_TRUE(pool.submit_from_peer({}).empty());
 }
 
+// The p2p host passes the hashes it computed; the pool keys by them and
+// does not hash again. A batch with the wrong number of hashes is refused
+// whole, before anything enters the pool.
+TEST_F(PoolServiceTest, PeerBatchWithHashesIsPooledUnderThem) {
+  auto& node = start(base_config());
+  auto& pool = node.pool_service();
+  const std::vector<chain::Transaction> batch{transfer(0, Address{0x11}, ether(), 0),
+                                              transfer(1, Address{0x11}, ether(), 0)};
+  const std::vector<Hash256> hashes{chain::tx_hash(batch[0]), chain::tx_hash(batch[1])};
+  EXPECT_THROW(pool.submit_from_peer(batch, std::span(hashes).first(1)), std::invalid_argument);
+  EXPECT_EQ(pool.status().pending, 0U);
+  using V = node::PoolService::Verdict;
+  EXPECT_EQ(pool.submit_from_peer(batch, hashes), (std::vector<V>{V::accepted, V::accepted}));
+  for (const auto& hash : hashes) {
+    const auto pooled = pool.pooled(hash);
+    ASSERT_NE(pooled, nullptr);
+    EXPECT_EQ(pooled->hash, hash);
+  }
+  EXPECT_EQ(pool.submit_from_peer(batch, hashes), (std::vector<V>{V::known, V::known}));
+}
+
 TEST_F(PoolServiceTest, ImporterRefusesWorkAfterStop) {
   auto& node = start(base_config());
   node.importer().stop();

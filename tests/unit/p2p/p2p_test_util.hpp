@@ -242,11 +242,17 @@ class FakeChain : public ChainAccess {
     }
     return hashes;
   }
-  std::vector<TxVerdict> submit_txs(PeerId, std::vector<chain::Transaction> txs) override {
+  std::vector<TxVerdict> submit_txs(PeerId, std::vector<chain::Transaction> txs,
+                                    std::span<const Hash256> hashes) override {
     std::lock_guard lock(mutex_);
     std::vector<TxVerdict> verdicts;
-    for (auto& tx : txs) {
+    EXPECT_EQ(hashes.size(), txs.size());
+    for (std::size_t i = 0; i < txs.size(); ++i) {
+      auto& tx = txs[i];
       const auto hash = chain::tx_hash(tx);
+      if (i < hashes.size()) {
+        EXPECT_EQ(hashes[i], hash) << "the host passes each transaction's own hash";
+      }
       if (tx.data == kBadMarker) {
         verdicts.push_back(TxVerdict::invalid);
       } else if (pool_.count(hash) != 0) {
