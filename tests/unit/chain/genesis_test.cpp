@@ -374,7 +374,7 @@ TEST(GenesisRefusal, DevAccounts) {
 
 TEST(GenesisRefusal, ExtraData) {
   json doc = pow_doc();
-  doc["extraData"] = "0x" + std::string(66, 'a');
+  doc["extraData"] = std::string("0x").append(66, 'a');
   expect_refused(doc, "extraData: 33 bytes exceed the limit of 32");
   doc["extraData"] = "0xabc";
   expect_refused(doc, "extraData");

@@ -55,7 +55,7 @@ TEST(JsonFormat, ParsesStrictQuantities) {
   EXPECT_EQ(error_of([] { (void)parse_quantity("", {}); }), "invalid argument 0: empty hex string");
   EXPECT_EQ(error_of([] { (void)parse_quantity("0xg", {}); }), "invalid argument 0: invalid hex string");
   // 2^256 needs 65 digits.
-  EXPECT_EQ(error_of([] { (void)parse_quantity("0x1" + std::string(64, '0'), {}); }),
+  EXPECT_EQ(error_of([] { (void)parse_quantity(std::string("0x1").append(64, '0'), {}); }),
             "invalid argument 0: hex number > 256 bits");
   EXPECT_EQ(error_of([] { (void)parse_quantity_u64("0x10000000000000000", {}); }),
             "invalid argument 0: hex number > 64 bits");
@@ -79,9 +79,9 @@ TEST(JsonFormat, ParsesDataAddressesAndHashes) {
   Address all_aa{};
   all_aa.fill(0xaa);
   EXPECT_EQ(parse_address("0x" + std::string(40, 'A'), {}), all_aa);
-  EXPECT_EQ(error_of([] { (void)parse_address("0x" + std::string(38, '0'), {}); }),
+  EXPECT_EQ(error_of([] { (void)parse_address(std::string("0x").append(38, '0'), {}); }),
             "invalid argument 0: hex string has length 38, want 40 for address");
-  EXPECT_EQ(error_of([] { (void)parse_hash("0x" + std::string(62, '0'), {}); }),
+  EXPECT_EQ(error_of([] { (void)parse_hash(std::string("0x").append(62, '0'), {}); }),
             "invalid argument 0: hex string has length 62, want 64 for hash");
   EXPECT_EQ(parse_hash("0x" + std::string(64, '0'), {}), Hash256{});
 }

@@ -93,7 +93,8 @@ TEST_F(JsonRpcTest, DeepNestingIsRefusedBeforeParsing) {
   const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
   expect_error(run(deep), code::kParseError, nullptr);
   // Brackets inside strings do not count.
-  const std::string quoted = R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[")" + std::string(1000, '[') + "\"]}";
+  const std::string quoted =
+      std::string(R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[")").append(1000, '[').append("\"]}");
   EXPECT_TRUE(run(quoted).contains("result"));
 }
 

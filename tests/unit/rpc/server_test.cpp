@@ -58,7 +58,7 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   start();
   RawSocket socket(server_->port());
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(socket.send_all(test::http_post(R"({"jsonrpc":"2.0","id":)" + std::to_string(i) +
+    ASSERT_TRUE(socket.send_all(test::http_post(std::string(R"({"jsonrpc":"2.0","id":)").append(std::to_string(i)) +
                                                 R"(,"method":"add","params":[1,)" + std::to_string(i) + "]}")));
     const auto reply = socket.read_response();
     ASSERT_TRUE(reply.has_value());
