@@ -17,7 +17,7 @@
 
 namespace tally::chain {
 
-using AccountSnapshot = std::unordered_map<Address, Account, FixedBytesHasher>;
+using AccountSnapshot = std::unordered_map<Address, Account, FixedBytesHasher, FixedBytesEqual>;
 
 class AccountSnapshots {
  public:

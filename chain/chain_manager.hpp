@@ -155,7 +155,7 @@ class ChainManager {
   };
   std::deque<Orphan> orphans_;  // oldest first
   std::size_t orphan_bytes_ = 0;
-  std::unordered_set<Hash256, FixedBytesHasher> invalid_;
+  std::unordered_set<Hash256, FixedBytesHasher, FixedBytesEqual> invalid_;
   std::deque<Hash256> invalid_order_;
   std::optional<Executed> checked_;  // the last block check_block passed
 };

@@ -87,7 +87,7 @@ class MempoolCore {
     U256 total_cost = 0;      // sum of the costs of txs; <= account.balance
     std::uint64_t active_ms = 0;
   };
-  using SenderMap = std::unordered_map<Address, Sender, FixedBytesHasher>;
+  using SenderMap = std::unordered_map<Address, Sender, FixedBytesHasher, FixedBytesEqual>;
 
   EvictKey key_of(const PooledTx& ptx, std::uint64_t seq) const;
   static bool cheaper(const EvictKey& a, const EvictKey& b);
@@ -123,7 +123,7 @@ class MempoolCore {
   U256 base_fee_;
   std::uint64_t gas_limit_;
   SenderMap senders_;
-  std::unordered_map<Hash256, PooledTxPtr, FixedBytesHasher> by_hash_;
+  std::unordered_map<Hash256, PooledTxPtr, FixedBytesHasher, FixedBytesEqual> by_hash_;
   EvictIndex pending_index_;
   EvictIndex queued_index_;
   std::size_t pending_count_ = 0;

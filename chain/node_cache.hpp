@@ -32,7 +32,7 @@ class NodeCache {
   const std::size_t capacity_bytes_;
   mutable std::mutex mutex_;
   std::list<Entry> order_;  // most recently used first
-  std::unordered_map<Hash256, std::list<Entry>::iterator, FixedBytesHasher> index_;
+  std::unordered_map<Hash256, std::list<Entry>::iterator, FixedBytesHasher, FixedBytesEqual> index_;
   std::size_t bytes_ = 0;
 };
 

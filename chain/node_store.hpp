@@ -45,7 +45,7 @@ class MemoryNodeStore final : public NodeStore {
   std::size_t size() const { return nodes_.size(); }
 
  private:
-  std::unordered_map<Hash256, Bytes, FixedBytesHasher> nodes_;
+  std::unordered_map<Hash256, Bytes, FixedBytesHasher, FixedBytesEqual> nodes_;
 };
 
 }  // namespace tally::chain

@@ -25,7 +25,7 @@ void sync_pool(Mempool& pool, const ChainManager& chain, const HeadChange& chang
   // full pool, less than recovering the new blocks' senders to list them.
   pool.on_new_head(pool_head_state(chain));
   if (!change.is_reorg()) return;
-  std::unordered_set<Hash256, FixedBytesHasher> still_mined;
+  std::unordered_set<Hash256, FixedBytesHasher, FixedBytesEqual> still_mined;
   for (const auto& block : change.added) {
     for (const auto& tx : block.transactions) still_mined.insert(tx_hash(tx));
   }

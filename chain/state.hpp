@@ -85,7 +85,7 @@ class StateDB {
   // Accounts at the root this StateDB opened at, from the commit that made
   // it; forgotten once the map starts over (they may have changed since).
   mutable std::shared_ptr<const AccountSnapshot> known_;
-  mutable std::unordered_map<Address, CachedAccount, FixedBytesHasher> accounts_;
+  mutable std::unordered_map<Address, CachedAccount, FixedBytesHasher, FixedBytesEqual> accounts_;
   mutable std::size_t dirty_count_ = 0;
 };
 

@@ -15,7 +15,7 @@ Result<std::optional<Bytes>> verify_proof(const Hash256& root, BytesView key, co
   using Found = std::optional<Bytes>;
   if (root == empty_trie_root()) return Found{};  // nothing is in an empty trie
 
-  std::unordered_map<Hash256, BytesView, FixedBytesHasher> by_hash;
+  std::unordered_map<Hash256, BytesView, FixedBytesHasher, FixedBytesEqual> by_hash;
   by_hash.reserve(proof.size());
   for (const Bytes& node : proof) by_hash.emplace(crypto::keccak256(node), node);
 

@@ -103,7 +103,7 @@ class MinerService final : public rpc::MinerApi {
   mutable std::mutex mutex_;  // guards etherbase_, threads_, work_, work_order_, the stop sources
   std::optional<Address> etherbase_;
   unsigned threads_;
-  std::unordered_map<Hash256, Template, FixedBytesHasher> work_;
+  std::unordered_map<Hash256, Template, FixedBytesHasher, FixedBytesEqual> work_;
   std::deque<Hash256> work_order_;
   std::optional<std::stop_source> round_stop_;  // cancels the loop's current grind
   std::stop_source shutdown_;                   // cancels everything, for good

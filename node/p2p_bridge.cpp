@@ -28,7 +28,7 @@ class BatchHeaderReader final : public chain::HeaderReader {
 
  private:
   const chain::HeaderReader& store_;
-  std::unordered_map<Hash256, chain::Header, FixedBytesHasher> batch_;
+  std::unordered_map<Hash256, chain::Header, FixedBytesHasher, FixedBytesEqual> batch_;
 };
 
 }  // namespace

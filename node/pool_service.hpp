@@ -72,7 +72,7 @@ class PoolService final : public rpc::TxPoolApi {
   TxJournal* journal_ = nullptr;
   bool track_locals_ = false;
   std::mutex locals_mutex_;
-  std::unordered_set<Hash256, FixedBytesHasher> locals_;
+  std::unordered_set<Hash256, FixedBytesHasher, FixedBytesEqual> locals_;
   std::size_t journal_compacted_bytes_ = 0;
 };
 

@@ -191,7 +191,7 @@ struct SyncState {
   bool headers_exhausted = false;              // the header peer has no more
   std::uint64_t header_request = 0;            // request id in flight, 0: none
   std::map<std::uint64_t, SyncBlock> pending;  // by number: checked headers awaiting bodies or submission
-  std::unordered_map<Hash256, std::uint64_t, FixedBytesHasher> number_of;
+  std::unordered_map<Hash256, std::uint64_t, FixedBytesHasher, FixedBytesEqual> number_of;
   std::uint64_t starting_block = 0;
   std::uint64_t highest_block = 0;
   std::uint64_t submitted = 0;  // highest number handed to the node
@@ -317,12 +317,12 @@ struct Host::Impl {
   HashSet seen_blocks;      // relayed (announced) blocks
   HashSet received_blocks;  // handed to the node
   HashSet seen_consensus;
-  std::unordered_map<Hash256, Clock::time_point, FixedBytesHasher> tx_requests;  // hash -> deadline
+  std::unordered_map<Hash256, Clock::time_point, FixedBytesHasher, FixedBytesEqual> tx_requests;  // hash -> deadline
   // Blocks announced by hash and asked for (GetCompactBlock): hash -> the peer asked.
-  std::unordered_map<Hash256, PeerId, FixedBytesHasher> block_fetches;
+  std::unordered_map<Hash256, PeerId, FixedBytesHasher, FixedBytesEqual> block_fetches;
   // Compact blocks waiting for transactions, bounded in number (overall and
   // per peer) and in the memory they hold (pending_compact_bytes).
-  std::unordered_map<Hash256, PendingCompactBlock, FixedBytesHasher> compact_blocks;
+  std::unordered_map<Hash256, PendingCompactBlock, FixedBytesHasher, FixedBytesEqual> compact_blocks;
   std::size_t pending_compact_bytes = 0;
   std::unordered_map<std::uint64_t, PendingRequest> requests;
   std::uint64_t next_request_id = 1;

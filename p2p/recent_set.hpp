@@ -61,7 +61,7 @@ class RecentHashSet {
       if (slots.empty()) return false;
       const std::size_t mask = slots.size() - 1;
       for (std::size_t i = hash & mask; used[i] != 0; i = (i + 1) & mask) {
-        if (slots[i] == key) return true;
+        if (FixedBytesEqual{}(slots[i], key)) return true;
       }
       return false;
     }

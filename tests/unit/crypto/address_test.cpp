@@ -94,7 +94,7 @@ TEST(Address, AddressIsLastTwentyBytesOfKeccakOfPublicKey) {
 // buckets instead of forming one chain.
 TEST(FixedBytesHasher, AddressesWithACommonPrefixSpreadOverBuckets) {
   constexpr std::size_t kCount = 20000;
-  std::unordered_set<Address, FixedBytesHasher> set;
+  std::unordered_set<Address, FixedBytesHasher, FixedBytesEqual> set;
   set.reserve(kCount);
   std::unordered_set<std::size_t> hashes;
   for (std::size_t i = 0; i < kCount; ++i) {
@@ -125,6 +125,30 @@ TEST(FixedBytesHasher, EveryByteChangesTheHash) {
     changed[i] ^= 0x80U;
     EXPECT_NE(FixedBytesHasher{}(changed), FixedBytesHasher{}(address)) << "byte " << i;
   }
+}
+
+// Equality reads every byte, the overlapping last word of a 20-byte
+// address included, and sees any single bit flipped.
+template <std::size_t N>
+void expect_equality_sees_every_bit() {
+  std::array<std::uint8_t, N> base{};
+  for (std::size_t i = 0; i < N; ++i) base[i] = static_cast<std::uint8_t>(0x5a + 7 * i);
+  const std::array<std::uint8_t, N> copy = base;
+  EXPECT_TRUE(FixedBytesEqual{}(base, copy));
+  for (std::size_t i = 0; i < N; ++i) {
+    for (unsigned bit = 0; bit < 8; ++bit) {
+      std::array<std::uint8_t, N> changed = base;
+      changed[i] ^= static_cast<std::uint8_t>(1U << bit);
+      EXPECT_FALSE(FixedBytesEqual{}(base, changed)) << "N " << N << " byte " << i << " bit " << bit;
+      EXPECT_FALSE(FixedBytesEqual{}(changed, base)) << "N " << N << " byte " << i << " bit " << bit;
+    }
+  }
+}
+
+TEST(FixedBytesEqual, SeesEveryBitOfHashesAndAddresses) {
+  expect_equality_sees_every_bit<32>();
+  expect_equality_sees_every_bit<20>();
+  expect_equality_sees_every_bit<8>();
 }
 
 }  // namespace

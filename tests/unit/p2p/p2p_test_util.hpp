@@ -332,11 +332,11 @@ class FakeChain : public ChainAccess {
   const std::uint64_t chain_id_;
   mutable std::mutex mutex_;
   Host* host_ = nullptr;
-  std::unordered_map<Hash256, chain::Block, FixedBytesHasher> blocks_;
+  std::unordered_map<Hash256, chain::Block, FixedBytesHasher, FixedBytesEqual> blocks_;
   std::vector<Hash256> canonical_;
-  std::unordered_map<Hash256, chain::Transaction, FixedBytesHasher> pool_;
+  std::unordered_map<Hash256, chain::Transaction, FixedBytesHasher, FixedBytesEqual> pool_;
   std::vector<Bytes> consensus_;
-  std::unordered_map<Hash256, Bytes, FixedBytesHasher> certificates_;
+  std::unordered_map<Hash256, Bytes, FixedBytesHasher, FixedBytesEqual> certificates_;
   std::vector<CertificateEntry> delivered_certificates_;
   std::size_t submitted_ = 0;
   bool corrupt_bodies_ = false;
