@@ -89,7 +89,7 @@ void Host::Impl::on_compact_block(const PeerPtr& peer, CompactBlock message) {
   // Without its parent the node cannot import it; sync will fetch the gap.
   if (received_blocks.contains(hash) || compact_blocks.count(hash) != 0 || chain.has_block(hash) ||
       !chain.has_block(message.header.parent_hash)) {
-    if (message.total_weight > peer->total_weight) peer->total_weight = message.total_weight;
+    note_weight(*peer, message.total_weight, hash);
     return;
   }
   block_fetches.erase(hash);
@@ -120,7 +120,7 @@ void Host::Impl::rebuild_compact_block(const PeerPtr& peer, const Hash256& hash,
   // would only fetch the same block again.
   pending.total_weight = message.total_weight;
   if (pending.missing.empty()) {
-    if (pending.total_weight > peer->total_weight) peer->total_weight = pending.total_weight;
+    note_weight(*peer, pending.total_weight, hash);
     complete_compact_block(peer, std::move(pending.header), std::move(pending.transactions));
     return;
   }
@@ -135,7 +135,7 @@ void Host::Impl::rebuild_compact_block(const PeerPtr& peer, const Hash256& hash,
       peer->requests_in_flight >= options.max_requests_in_flight) {
     log(LogLevel::debug, peer->label() + ": compact block " + to_hex_prefixed(hash) +
                              " not rebuilt: too many blocks waiting for transactions");
-    if (pending.total_weight > peer->total_weight) peer->total_weight = pending.total_weight;
+    note_weight(*peer, pending.total_weight, hash);
     return;
   }
   GetBlockTxs ask{next_request_id, hash, pending.missing};
@@ -189,7 +189,7 @@ void Host::Impl::on_block_txs(const PeerPtr& peer, BlockTxs message) {
     }
     pending.transactions[index] = std::move(tx);
   }
-  if (pending.total_weight > peer->total_weight) peer->total_weight = pending.total_weight;
+  note_weight(*peer, pending.total_weight, hash);
   complete_compact_block(peer, std::move(pending.header), std::move(pending.transactions));
 }
 

@@ -204,6 +204,12 @@ void Host::Impl::relay_txs(const std::vector<Hash256>& hashes, PeerId except) {
 
 // ---------------------------------------------------------------- blocks
 
+void Host::Impl::note_weight(Peer& peer, const U256& total_weight, const Hash256& block) {
+  if (total_weight <= peer.total_weight) return;
+  peer.total_weight = total_weight;
+  peer.weight_block = block;
+}
+
 void Host::Impl::submit_block(PeerId from, chain::Block block) {
   received_blocks.insert(chain::block_hash(block));
   {
@@ -235,7 +241,7 @@ void Host::Impl::on_new_block(const PeerPtr& peer, NewBlock message) {
   const auto hash = chain::block_hash(message.block);
   peer->known_blocks.insert(hash);
   peer->head_number = std::max(peer->head_number, message.block.header.number);
-  if (message.total_weight > peer->total_weight) peer->total_weight = message.total_weight;
+  note_weight(*peer, message.total_weight, hash);
   if (received_blocks.contains(hash) || chain.has_block(hash)) return;
   // Without its parent the node cannot import it; sync will fetch the gap.
   if (!chain.has_block(message.block.header.parent_hash)) return;

@@ -226,6 +226,10 @@ void Host::Impl::tick() {
   }
   sync_tick();
   if (now - last_book_save >= std::chrono::seconds(30)) save_address_book();
+  {
+    std::lock_guard lock(snapshot_mutex);
+    ++stats.ticks;
+  }
   publish_snapshot();
   schedule_tick();
 }

@@ -129,6 +129,7 @@ struct HostStats {
   std::uint64_t bans = 0;
   std::uint64_t blocks_submitted = 0;  // handed to ChainAccess::submit_block
   std::uint64_t txs_submitted = 0;
+  std::uint64_t ticks = 0;  // maintenance rounds run (keep-alive, request expiry, sync), every tick_interval
   // Bytes read from and written to peers' sockets (frames, headers
   // included), over all connections since start.
   std::uint64_t bytes_received = 0;

@@ -103,6 +103,7 @@ class Peer : public std::enable_shared_from_this<Peer> {
   // What the peer said of its chain.
   std::uint64_t head_number = 0;
   U256 total_weight = 0;
+  Hash256 weight_block{};  // the block whose chain `total_weight` is
   std::uint64_t final_height = 0;
 
   std::int32_t score = 0;
@@ -246,6 +247,8 @@ struct Host::Impl {
   void on_new_block_hashes(const PeerPtr& peer, const NewBlockHashes& message);
   void on_new_block(const PeerPtr& peer, NewBlock message);
   void relay_block(const chain::Block& block, const U256& total_weight);
+  // Takes a block's claimed chain weight as the peer's, if it is more.
+  static void note_weight(Peer& peer, const U256& total_weight, const Hash256& block);
   void on_get_headers(const PeerPtr& peer, const GetHeaders& message);
   void on_get_bodies(const PeerPtr& peer, const GetBodies& message);
   void on_headers(const PeerPtr& peer, Headers message);

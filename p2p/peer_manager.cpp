@@ -207,6 +207,7 @@ void Host::Impl::on_hello(const PeerPtr& peer, Hello hello) {
   peer->node_id_hex = p2p::node_id_hex(hello.node_id);
   peer->head_number = hello.head_number;
   peer->total_weight = hello.total_weight;
+  peer->weight_block = hello.head_hash;
   peer->final_height = hello.final_height;
   peer->hello = std::move(hello);
   // Two connections to one node (both dialled at once): both sides keep the

@@ -12,8 +12,10 @@ namespace {
 // A peer whose sync ended without bringing us level is left alone for a while.
 constexpr auto kSyncCooldown = std::chrono::seconds(10);
 
-bool ahead_of(const Peer& peer, const ChainStatus& local) {
-  return peer.total_weight > local.head.total_weight || peer.final_height > local.final_height ||
+// `weight_counts`: false while the block whose weight the peer claims is
+// already with the node, being imported.
+bool ahead_of(const Peer& peer, const ChainStatus& local, bool weight_counts = true) {
+  return (weight_counts && peer.total_weight > local.head.total_weight) || peer.final_height > local.final_height ||
          peer.head_number > local.head.number + 1;
 }
 
@@ -23,7 +25,10 @@ PeerPtr Host::Impl::best_sync_peer(const ChainStatus& local) {
   PeerPtr best;
   const auto now = Clock::now();
   for (const auto& peer : active_peers()) {
-    if (peer->sync_cooldown_until > now || !ahead_of(*peer, local)) continue;
+    // A block just handed to the node raises its sender's weight before the
+    // import raises ours: syncing then would only fetch that block again.
+    const bool weight_counts = !received_blocks.contains(peer->weight_block);
+    if (peer->sync_cooldown_until > now || !ahead_of(*peer, local, weight_counts)) continue;
     if (!best || peer->final_height > best->final_height ||
         (peer->final_height == best->final_height && peer->total_weight > best->total_weight)) {
       best = peer;

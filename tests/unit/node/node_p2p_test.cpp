@@ -103,8 +103,11 @@ TEST_F(NodeP2pTest, MinedBlockTravelsCompactAndIsRebuiltFromThePool) {
   EXPECT_EQ(received[static_cast<std::size_t>(p2p::MessageType::compact_block)], 1U);
   EXPECT_EQ(received[static_cast<std::size_t>(p2p::MessageType::new_block)], 0U);
   EXPECT_EQ(sent[static_cast<std::size_t>(p2p::MessageType::get_block_txs)], 0U);
-  // Not asserted: get_bodies. The block's higher weight may also start a
-  // header sync from the miner, which races the rebuild and fetches the body.
+  // Nor a header sync: a peer's claimed weight starts none while the block
+  // it claims it for is already with the node (p2p/sync.cpp), so the body
+  // is not fetched again while the rebuilt block is imported.
+  EXPECT_EQ(sent[static_cast<std::size_t>(p2p::MessageType::get_headers)], 0U);
+  EXPECT_EQ(sent[static_cast<std::size_t>(p2p::MessageType::get_bodies)], 0U);
 
   node::NodeMetrics metrics;
   const auto text = metrics.render({.host = follower->host()});

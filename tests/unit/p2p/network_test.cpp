@@ -472,6 +472,31 @@ TEST(Sync, NodeBehindSyncsHeadersFirstThenFollowsGossip) {
   ASSERT_TRUE(wait_until([&] { return fresh.chain.head_hash() == chain::block_hash(next); }));
 }
 
+// A block handed to the node raises its sender's claimed weight before the
+// import raises the node's own. Sync must not take that gap for a chain to
+// fetch: it would fetch the block being imported a second time.
+TEST(Sync, BlockWaitingForImportDoesNotStartASync) {
+  TestNode a(test_options());
+  ASSERT_TRUE(a.start());
+  TestNode b(test_options({a.address()}));
+  ASSERT_TRUE(b.start());
+  ASSERT_TRUE(wait_until([&] { return a.connected_to(b) && b.connected_to(a); }));
+  b.chain.hold_imports();
+  const auto genesis = *a.chain.block_by_hash(a.chain.head_hash());
+  const auto block = child_of(genesis, {}, Bytes{0x42});
+  a.chain.produce(block);
+  ASSERT_TRUE(wait_until([&] { return b.chain.held_blocks() == 1; }));
+  // Five sync rounds run while the import waits.
+  const auto ticks = b.host->stats().ticks;
+  ASSERT_TRUE(wait_until([&] { return b.host->stats().ticks >= ticks + 5; }));
+  EXPECT_FALSE(b.host->sync_status().syncing);
+  EXPECT_EQ(b.sent(MessageType::get_headers), 0U);
+  b.chain.release_imports();
+  ASSERT_TRUE(wait_until([&] { return b.chain.head_hash() == chain::block_hash(block); }));
+  EXPECT_EQ(b.sent(MessageType::get_headers), 0U);
+  EXPECT_EQ(b.sent(MessageType::get_bodies), 0U);
+}
+
 TEST(Sync, PeerServingBadHeadersIsBannedAndSyncContinuesFromAnother) {
   const auto genesis = genesis_block();
   const auto good = make_chain(genesis, 120, 1);

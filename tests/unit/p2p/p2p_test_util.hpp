@@ -270,14 +270,43 @@ class FakeChain : public ChainAccess {
     }
     return {};
   }
+  // While held, submitted blocks wait (as behind a slow import) until
+  // release_imports() imports them in order.
+  void hold_imports() {
+    std::lock_guard lock(mutex_);
+    holding_ = true;
+  }
+  std::size_t held_blocks() const {
+    std::lock_guard lock(mutex_);
+    return held_.size();
+  }
+  void release_imports() {
+    std::vector<std::pair<PeerId, chain::Block>> held;
+    {
+      std::lock_guard lock(mutex_);
+      holding_ = false;
+      held.swap(held_);
+    }
+    for (auto& [from, block] : held) import_block(from, std::move(block));
+  }
   void submit_block(PeerId from, chain::Block block) override {
-    // A real node queues the import on its strand; the fake imports at once.
+    {
+      std::lock_guard lock(mutex_);
+      ++submitted_;
+      if (holding_) {
+        held_.emplace_back(from, std::move(block));
+        return;
+      }
+    }
+    import_block(from, std::move(block));
+  }
+  // A real node queues the import on its strand; the fake imports at once.
+  void import_block(PeerId from, chain::Block block) {
     Host* host = nullptr;
     bool imported = false;
     bool bad = false;
     {
       std::lock_guard lock(mutex_);
-      ++submitted_;
       host = host_;
       bad = block.header.extra_data == kBadMarker;
       if (!bad && blocks_.count(block.header.parent_hash) != 0 && blocks_.count(chain::block_hash(block)) == 0) {
@@ -338,6 +367,8 @@ class FakeChain : public ChainAccess {
   std::vector<Bytes> consensus_;
   std::unordered_map<Hash256, Bytes, FixedBytesHasher, FixedBytesEqual> certificates_;
   std::vector<CertificateEntry> delivered_certificates_;
+  bool holding_ = false;
+  std::vector<std::pair<PeerId, chain::Block>> held_;
   std::size_t submitted_ = 0;
   bool corrupt_bodies_ = false;
 };
