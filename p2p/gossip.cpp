@@ -267,9 +267,13 @@ void Host::Impl::relay_block(const chain::Block& block, const U256& total_weight
   std::vector<Hash256> hashes;
   hashes.reserve(block.transactions.size());
   for (const auto& tx : block.transactions) hashes.push_back(chain::tx_hash(tx));
-  const auto whole_bytes = chain::encode_block(block).size();
-  const auto compact_bytes = chain::encode_header(block.header).size() + 33 * hashes.size();
-  const bool whole = whole_bytes < compact_bytes + kMinCompactSavingBytes || hashes.size() > kMaxCompactBlockTxs;
+  // Both forms carry the header: the whole block adds the transactions (and
+  // a few bytes of list framing), the compact one 33 bytes per hash. Sized
+  // without encoding the block.
+  std::size_t transaction_bytes = 0;
+  for (const auto& tx : block.transactions) transaction_bytes += chain::encoded_size(tx);
+  const bool whole =
+      transaction_bytes < 33 * hashes.size() + kMinCompactSavingBytes || hashes.size() > kMaxCompactBlockTxs;
   const Message push = whole ? Message{NewBlock{block, total_weight}}
                              : Message{CompactBlock{0, block.header, std::move(hashes), total_weight}};
   const NewBlockHashes announce{{BlockAnnouncement{hash, block.header.number}}};
