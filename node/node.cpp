@@ -204,19 +204,17 @@ Result<void> Node::start() {
 
 Result<void> Node::restore_pool() {
   const auto path = config_.datadir / "txpool.journal";
-  auto journaled = TxJournal::load(path);
-  if (!journaled) return Unexpected{journaled.error()};
   pool_service_->track_locals();
   std::size_t restored = 0;
-  for (const auto& raw : *journaled) {
+  auto journaled = TxJournal::replay(path, [&](const Bytes& raw) {
     if (pool_service_->submit_raw(raw)) ++restored;  // mined or replaced meanwhile: dropped
-  }
+  });
+  if (!journaled) return Unexpected{journaled.error()};
   auto journal = TxJournal::create(path, pool_service_->pooled_locals());
   if (!journal) return Unexpected{journal.error()};
   journal_ = std::move(*journal);
   pool_service_->set_journal(journal_.get());
-  if (!journaled->empty())
-    spdlog::info("mempool: {} of {} journaled transactions restored", restored, journaled->size());
+  if (*journaled != 0) spdlog::info("mempool: {} of {} journaled transactions restored", restored, *journaled);
   return {};
 }
 

@@ -59,13 +59,17 @@ Result<int> replace_file(const std::filesystem::path& path, std::span<const Byte
 
 }  // namespace
 
-Result<std::vector<Bytes>> TxJournal::load(const std::filesystem::path& path) {
-  std::vector<Bytes> out;
+Result<std::size_t> TxJournal::replay(const std::filesystem::path& path, const std::function<void(Bytes)>& each) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    if (!std::filesystem::exists(path)) return out;
+    if (!std::filesystem::exists(path)) return std::size_t{0};
     return fail("pool journal " + path.string() + ": cannot read");
   }
+  return read_records(in, each);
+}
+
+std::size_t TxJournal::read_records(std::istream& in, const std::function<void(Bytes)>& each) {
+  std::size_t count = 0;
   for (;;) {
     std::array<char, 4> length{};
     if (!in.read(length.data(), 4)) break;
@@ -74,9 +78,10 @@ Result<std::vector<Bytes>> TxJournal::load(const std::filesystem::path& path) {
     if (size == 0 || size > kMaxRecordBytes) break;
     Bytes raw(size);
     if (!in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(size))) break;  // NOLINT
-    out.push_back(std::move(raw));
+    each(std::move(raw));
+    ++count;
   }
-  return out;
+  return count;
 }
 
 Result<std::unique_ptr<TxJournal>> TxJournal::create(const std::filesystem::path& path,

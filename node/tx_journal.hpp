@@ -12,6 +12,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <istream>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -26,9 +28,13 @@ class TxJournal {
  public:
   static constexpr std::size_t kMaxRecordBytes = 1U << 20U;
 
-  // Reads every whole record of `path` (none if the file does not exist).
-  // Stops at a torn or oversized record: what follows cannot be trusted.
-  static Result<std::vector<Bytes>> load(const std::filesystem::path& path);
+  // Calls `each` with every whole record of `path`, in file order (none if
+  // the file does not exist), holding one record in memory at a time however
+  // large the file. Stops at a torn or oversized record: what follows cannot
+  // be trusted. Returns how many records it read.
+  static Result<std::size_t> replay(const std::filesystem::path& path, const std::function<void(Bytes)>& each);
+  // The record framing over any stream (the fuzz target feeds it bytes).
+  static std::size_t read_records(std::istream& in, const std::function<void(Bytes)>& each);
 
   // Replaces the file with `transactions` and opens it for appending.
   static Result<std::unique_ptr<TxJournal>> create(const std::filesystem::path& path,

@@ -130,6 +130,15 @@ Result<void> AddressBook::save(const std::filesystem::path& file) const {
 Result<void> AddressBook::load(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return {};
+  // Parsed whole, so its size is checked first: a book this node wrote
+  // holds at most max_entries of well under 512 bytes each.
+  const auto size = std::filesystem::file_size(file, ec);
+  const std::uintmax_t limit = options_.max_entries * std::uintmax_t{512} + 4'096;
+  if (ec) return fail("cannot read address book " + file.string() + ": " + ec.message());
+  if (size > limit) {
+    return fail("address book " + file.string() + " is " + std::to_string(size) + " bytes, more than a book of " +
+                std::to_string(options_.max_entries) + " addresses can be (" + std::to_string(limit) + ")");
+  }
   std::ifstream in(file);
   if (!in) return fail("cannot read address book " + file.string());
   const auto doc = nlohmann::json::parse(in, nullptr, false);

@@ -4,12 +4,24 @@
 #include "node/tx_journal.hpp"
 
 #include <fstream>
+#include <sstream>
 
 #include "chain/transaction.hpp"
 #include "node_test_util.hpp"
 
 namespace tally::test {
 namespace {
+
+// Every record of the journal at `path`, in order.
+std::vector<Bytes> read_journal(const std::filesystem::path& path) {
+  std::vector<Bytes> records;
+  auto count = node::TxJournal::replay(path, [&](Bytes raw) { records.push_back(std::move(raw)); });
+  EXPECT_TRUE(count.ok()) << count.error().message;
+  if (count) {
+    EXPECT_EQ(*count, records.size());
+  }
+  return records;
+}
 
 class TxJournalTest : public NodeTest {
  protected:
@@ -30,10 +42,23 @@ TEST_F(TxJournalTest, RecordsRoundTripAndATornTailIsIgnored) {
     std::ofstream torn(path, std::ios::binary | std::ios::app);
     torn.write("\x00\x00\x01\x00\xaa", 5);  // claims 256 bytes, holds 1
   }
-  auto loaded = node::TxJournal::load(path);
-  ASSERT_TRUE(loaded.ok());
-  EXPECT_EQ(*loaded, (std::vector<Bytes>{Bytes{1, 2, 3}, Bytes(300, 7), Bytes{9}}));
-  EXPECT_TRUE(node::TxJournal::load(dir_.path() / "missing")->empty());
+  EXPECT_EQ(read_journal(path), (std::vector<Bytes>{Bytes{1, 2, 3}, Bytes(300, 7), Bytes{9}}));
+  EXPECT_TRUE(read_journal(dir_.path() / "missing").empty());
+}
+
+// A record claiming more than kMaxRecordBytes, or nothing, ends the replay
+// before anything is allocated for it; the records before it count.
+TEST(TxJournalRecords, OversizedOrEmptyRecordEndsTheReplay) {
+  const auto over = static_cast<std::uint32_t>(node::TxJournal::kMaxRecordBytes + 1);
+  for (const std::uint32_t claimed : {over, 0xFFFFFFFFU, 0U}) {
+    std::string file("\x00\x00\x00\x02\xaa\xbb", 6);
+    for (int shift = 24; shift >= 0; shift -= 8) file.push_back(static_cast<char>((claimed >> shift) & 0xFFU));
+    file += "\x00\x00\x00\x01\xcc";  // a well-formed record after the bad one is not trusted
+    std::istringstream in(file);
+    std::vector<Bytes> records;
+    EXPECT_EQ(node::TxJournal::read_records(in, [&](Bytes raw) { records.push_back(std::move(raw)); }), 1U);
+    EXPECT_EQ(records, std::vector<Bytes>{(Bytes{0xaa, 0xbb})}) << "claimed " << claimed;
+  }
 }
 
 TEST_F(TxJournalTest, PendingRpcTransactionsSurviveARestartAndMinedOnesDoNot) {
@@ -50,9 +75,7 @@ TEST_F(TxJournalTest, PendingRpcTransactionsSurviveARestartAndMinedOnesDoNot) {
   EXPECT_FALSE(restarted.mempool().contains(chain::tx_hash(mined)));
   EXPECT_EQ(restarted.mempool().status().pending, 1U);
   // The journal was compacted to what is still pooled.
-  auto journaled = node::TxJournal::load(journal_path());
-  ASSERT_TRUE(journaled.ok());
-  EXPECT_EQ(*journaled, std::vector<Bytes>{chain::encode(waiting)});
+  EXPECT_EQ(read_journal(journal_path()), std::vector<Bytes>{chain::encode(waiting)});
 }
 
 TEST_F(TxJournalTest, GarbageInTheJournalIsSkipped) {
@@ -63,7 +86,7 @@ TEST_F(TxJournalTest, GarbageInTheJournalIsSkipped) {
   }
   auto& node = start(base_config());
   EXPECT_EQ(node.mempool().status().pending, 0U);
-  EXPECT_TRUE(node::TxJournal::load(journal_path())->empty());
+  EXPECT_TRUE(read_journal(journal_path()).empty());
 }
 
 }  // namespace

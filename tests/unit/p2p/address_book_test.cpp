@@ -66,6 +66,33 @@ TEST(AddressBook, MissingFileIsEmptyAndGarbageIsAnError) {
   EXPECT_NE(loaded.error().message.find("peers.json"), std::string::npos);
 }
 
+// The book is parsed whole: a file larger than any book of max_entries
+// could be is refused unread, so it cannot make the node allocate without
+// bound. The limit leaves room for a full book that this node saved.
+TEST(AddressBook, OversizedFileIsRefusedUnparsed) {
+  test::TempDir dir("book-big");
+  AddressBookOptions options;
+  options.max_entries = 4;
+  AddressBook full(options);
+  for (int i = 0; i < 4; ++i) full.add("203.0.113." + std::to_string(i) + ":30333", false);
+  const auto file = dir.path() / "peers.json";
+  ASSERT_TRUE(full.save(file).ok());
+  AddressBook reloaded(options);
+  ASSERT_TRUE(reloaded.load(file).ok());
+  EXPECT_EQ(reloaded.size(), 4U);
+
+  {
+    std::ofstream out(file);
+    out << R"({"version":1,"addresses":[)" << std::string(4 * 512 + 4'096, ' ') << "]}";
+  }
+  AddressBook refused(options);
+  auto loaded = refused.load(file);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("more than a book of 4 addresses can be"), std::string::npos)
+      << loaded.error().message;
+  EXPECT_EQ(refused.size(), 0U);
+}
+
 TEST(NodeKey, CreatedOnceWithOwnerOnlyPermissionsThenReloaded) {
   test::TempDir dir("nodekey");
   auto first = load_or_create_node_key(dir.path());
