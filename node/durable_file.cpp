@@ -51,11 +51,17 @@ Result<void> write_durably(const std::filesystem::path& file, BytesView bytes) {
   return {};
 }
 
-Result<std::optional<Bytes>> read_if_exists(const std::filesystem::path& file) {
+Result<std::optional<Bytes>> read_if_exists(const std::filesystem::path& file, std::uintmax_t max_bytes) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) {
     if (ec) return fail("cannot read " + file.string() + ": " + ec.message());
     return std::optional<Bytes>{};
+  }
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) return fail("cannot read " + file.string() + ": " + ec.message());
+  if (size > max_bytes) {
+    return fail(file.string() + " is " + std::to_string(size) + " bytes, more than the " + std::to_string(max_bytes) +
+                " it may hold");
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) return fail("cannot read " + file.string() + ": " + errno_text());

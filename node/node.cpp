@@ -23,20 +23,6 @@ namespace {
 // How often peers' blocks still waiting for a certificate are looked at.
 constexpr std::chrono::milliseconds kCertifiedTick{250};
 
-Result<crypto::PrivateKey> read_validator_key(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) return fail("cannot read the validator key " + file.string());
-  std::string text;
-  std::getline(in, text, '\n');
-  while (!text.empty() && (text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  if (text.starts_with("0x")) text.erase(0, 2);
-  auto bytes = from_hex_fixed<32>(text);
-  if (!bytes) return fail("validator key " + file.string() + " is not 64 hex characters: " + bytes.error().message);
-  auto key = crypto::private_key_from_bytes(*bytes);
-  if (!key) return fail("validator key " + file.string() + " is not a valid secp256k1 key: " + key.error().message);
-  return key;
-}
-
 bool is_loopback(const std::string& address) {
   return address == "127.0.0.1" || address == "localhost" || address == "::1" || address.starts_with("127.");
 }
@@ -73,7 +59,7 @@ Result<void> Node::open_pbft() {
   }
   const auto& validators = static_cast<const consensus::pbft::PbftEngine&>(*engine_).validators();
   if (config_.pbft.validator_key.empty()) return {};
-  auto key = read_validator_key(config_.pbft.validator_key);
+  auto key = p2p::read_key_file(config_.pbft.validator_key, "validator key");
   if (!key) return Unexpected{key.error()};
   const auto address = crypto::address_of(crypto::public_key_of(*key));
   if (!validators.contains(address)) {

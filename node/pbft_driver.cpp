@@ -60,7 +60,9 @@ PbftDriver::~PbftDriver() {
 }
 
 Result<void> PbftDriver::start() {
-  auto stored = read_if_exists(options_.state_file);
+  // The state holds at most one prepared certificate (a pre-prepare and
+  // its prepares, each within a message's bound).
+  auto stored = read_if_exists(options_.state_file, 2 * pbft::MessageLimits{}.max_message_bytes);
   if (!stored) return fail("pbft state: " + stored.error().message);
   std::optional<pbft::PersistedState> restored;
   if (*stored) {

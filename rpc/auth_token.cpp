@@ -8,13 +8,14 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "crypto/hex.hpp"
 
 namespace tally::rpc {
 
 namespace {
+
+constexpr std::size_t kMaxTokenFileHead = 256;
 
 bool is_token(std::string_view text) {
   if (text.size() != 2 * kTokenBytes) return false;
@@ -28,9 +29,11 @@ bool is_token(std::string_view text) {
 Result<std::string> read_token(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail("cannot read the RPC token file " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string token = text.str();
+  // A token file holds 64 characters and a newline: a bounded head is all
+  // that is read, however large the file.
+  std::string token(kMaxTokenFileHead, '\0');
+  in.read(token.data(), static_cast<std::streamsize>(token.size()));
+  token.resize(static_cast<std::size_t>(in.gcount()));
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   if (!is_token(token)) {
     return fail("the RPC token file " + path.string() + " does not hold a 64-character hex token; delete it to " +

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "crypto/hex.hpp"
 #include "p2p/node_key.hpp"
 #include "p2p_test_util.hpp"
 
@@ -105,6 +106,26 @@ TEST(NodeKey, CreatedOnceWithOwnerOnlyPermissionsThenReloaded) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(*first, *second);
   EXPECT_EQ(node_id_hex(crypto::public_key_of(*first)).size(), 128U);
+}
+
+// The key is read from a bounded head of the file: a key line followed by
+// more lines still reads, an 0x prefix is allowed, and a file of one huge
+// line is refused without being read whole.
+TEST(NodeKey, KeyFileIsReadFromItsFirstLineOnly) {
+  test::TempDir dir("keyfile");
+  std::filesystem::create_directories(dir.path());
+  const std::string hex = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+  const auto file = dir.path() / "key";
+  std::ofstream(file) << "0x" << hex << "\r\n" << std::string(1 << 20, '#') << "\n";
+  auto key = read_key_file(file, "validator key");
+  ASSERT_TRUE(key.ok()) << key.error().message;
+  EXPECT_EQ(tally::to_hex(key->bytes), hex);
+  std::ofstream(file) << std::string(1 << 20, 'a');
+  auto huge = read_key_file(file, "validator key");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.error().message.find("validator key " + file.string() + " is not 64 hex characters"),
+            std::string::npos)
+      << huge.error().message;
 }
 
 TEST(NodeKey, CorruptKeyFileIsAnError) {

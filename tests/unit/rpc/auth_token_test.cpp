@@ -51,6 +51,16 @@ TEST_F(TokenFile, RefusesADamagedFile) {
   EXPECT_NE(token.error().message.find(path.string()), std::string::npos);
 }
 
+// A valid token followed by a megabyte: only a bounded head is read, and a
+// file that is more than a token is refused.
+TEST_F(TokenFile, RefusesAnOversizedFileReadingOnlyItsHead) {
+  const auto path = dir_ / "rpc.token";
+  std::ofstream(path) << std::string(64, 'a') << std::string(1 << 20, 'b');
+  auto token = load_or_create_token(path);
+  ASSERT_FALSE(token.ok());
+  EXPECT_NE(token.error().message.find("64-character hex token"), std::string::npos) << token.error().message;
+}
+
 TEST_F(TokenFile, ReportsAnUnwritableDirectory) {
   auto token = load_or_create_token(dir_ / "missing-dir" / "rpc.token");
   ASSERT_FALSE(token.ok());
