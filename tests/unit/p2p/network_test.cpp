@@ -119,8 +119,13 @@ TEST(Certificates, RequestedCertificatesAreServedAndDelivered) {
 
 TEST(Gossip, BlockAnnouncedByHashIsFetchedAsACompactBlock) {
   // Five peers lacking the block: ceil(sqrt(5)) = 3 get it pushed (compact),
-  // 2 by hash, and those ask for its compact form.
-  TestNode hub(test_options());
+  // 2 by hash, and those ask for its compact form. A star: the hub dials
+  // nobody. It would otherwise dial the leaves it learns of, and a second
+  // connection to a leaf, live until the duplicate is refused, can make a
+  // sixth target (seen once in CI: ceil(sqrt(6)) = 3 pushed, 3 asked).
+  auto hub_options = test_options();
+  hub_options.max_outbound = 0;
+  TestNode hub(hub_options);
   ASSERT_TRUE(hub.start());
   std::vector<std::unique_ptr<TestNode>> leaves;
   for (int i = 0; i < 5; ++i) {
