@@ -1,53 +1,68 @@
 #include "chain/node_cache.hpp"
 
+#include <utility>
+
 namespace tally::chain {
 namespace {
 
-// What one entry costs beyond its bytes: the list node, the map node, the hash twice.
-constexpr std::size_t kEntryOverhead = 128;
+// What one entry costs beyond its bytes: the map node, the hash, the vector.
+constexpr std::size_t kEntryOverhead = 96;
+
+std::size_t cost_of(const Bytes& node) {
+  return node.size() + kEntryOverhead;
+}
 
 }  // namespace
 
 std::optional<Bytes> NodeCache::get(const Hash256& hash) {
+  Map dropped;  // freed after the lock is released
   std::lock_guard lock(mutex_);
-  auto it = index_.find(hash);
-  if (it == index_.end()) return std::nullopt;
-  order_.splice(order_.begin(), order_, it->second);
-  return it->second->second;
+  if (auto it = newer_.nodes.find(hash); it != newer_.nodes.end()) return it->second;
+  auto it = older_.nodes.find(hash);
+  if (it == older_.nodes.end()) return std::nullopt;
+  return promote_locked(it, dropped);
 }
 
 void NodeCache::put(const Hash256& hash, const Bytes& node) {
-  const std::size_t cost = node.size() + kEntryOverhead;
-  if (cost > capacity_bytes_) return;
+  const std::size_t cost = cost_of(node);
+  if (cost > half_bytes_) return;
+  Map dropped;
   std::lock_guard lock(mutex_);
-  auto it = index_.find(hash);
-  if (it != index_.end()) {
-    order_.splice(order_.begin(), order_, it->second);
-    return;  // same hash, same bytes
+  if (newer_.nodes.contains(hash)) return;  // same hash, same bytes
+  if (auto it = older_.nodes.find(hash); it != older_.nodes.end()) {
+    promote_locked(it, dropped);
+    return;
   }
-  order_.emplace_front(hash, node);
-  index_.emplace(hash, order_.begin());
-  bytes_ += cost;
-  evict_locked();
+  make_room_locked(cost, dropped);
+  newer_.nodes.emplace(hash, node);
+  newer_.bytes += cost;
 }
 
-void NodeCache::evict_locked() {
-  while (bytes_ > capacity_bytes_ && !order_.empty()) {
-    const auto& [hash, node] = order_.back();
-    bytes_ -= node.size() + kEntryOverhead;
-    index_.erase(hash);
-    order_.pop_back();
-  }
+const Bytes& NodeCache::promote_locked(Map::iterator older, Map& dropped) {
+  auto entry = older_.nodes.extract(older);
+  const std::size_t cost = cost_of(entry.mapped());
+  older_.bytes -= cost;
+  make_room_locked(cost, dropped);
+  newer_.bytes += cost;
+  // The extracted node is re-linked, not copied.
+  return newer_.nodes.insert(std::move(entry)).position->second;
+}
+
+void NodeCache::make_room_locked(std::size_t cost, Map& dropped) {
+  if (newer_.bytes + cost <= half_bytes_) return;
+  dropped = std::move(older_.nodes);
+  older_ = std::move(newer_);
+  newer_ = Generation{};
 }
 
 std::size_t NodeCache::size_bytes() const {
   std::lock_guard lock(mutex_);
-  return bytes_;
+  return newer_.bytes + older_.bytes;
 }
 
 std::size_t NodeCache::entries() const {
   std::lock_guard lock(mutex_);
-  return index_.size();
+  return newer_.nodes.size() + older_.nodes.size();
 }
 
 }  // namespace tally::chain
