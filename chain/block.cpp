@@ -256,7 +256,15 @@ Bytes encode_block(const Block& block) {
   return out;
 }
 
-Result<Block> decode_block(BytesView encoded, const BlockLimits& limits) noexcept {
+namespace {
+
+// The two items of an encoded block, [header, transactions], unread.
+struct BlockItems {
+  rlp::Item header;
+  rlp::Item transactions;
+};
+
+Result<BlockItems> open_block(BytesView encoded, const BlockLimits& limits) noexcept {
   if (auto size = check_size("block", encoded.size(), limits.max_block_bytes); !size) {
     return Unexpected{size.error()};
   }
@@ -267,18 +275,32 @@ Result<Block> decode_block(BytesView encoded, const BlockLimits& limits) noexcep
   auto count = reader->count();
   if (!count) return fail("block: " + count.error().message);
   if (*count != 2) return fail("block: expected 2 items [header, transactions], got " + std::to_string(*count));
-  Block block;
   auto header_item = reader->next();
   if (!header_item) return fail("block: " + header_item.error().message);
-  auto header = decode_header_item(*header_item);
-  if (!header) return Unexpected{header.error()};
-  block.header = std::move(*header);
   auto txs_item = reader->next();
   if (!txs_item) return fail("block: " + txs_item.error().message);
-  auto txs = decode_transactions(*txs_item, limits);
+  return BlockItems{*header_item, *txs_item};
+}
+
+}  // namespace
+
+Result<Block> decode_block(BytesView encoded, const BlockLimits& limits) noexcept {
+  auto items = open_block(encoded, limits);
+  if (!items) return Unexpected{items.error()};
+  Block block;
+  auto header = decode_header_item(items->header);
+  if (!header) return Unexpected{header.error()};
+  block.header = std::move(*header);
+  auto txs = decode_transactions(items->transactions, limits);
   if (!txs) return Unexpected{txs.error()};
   block.transactions = std::move(*txs);
   return block;
+}
+
+Result<Header> decode_block_header(BytesView encoded, const BlockLimits& limits) noexcept {
+  auto items = open_block(encoded, limits);
+  if (!items) return Unexpected{items.error()};
+  return decode_header_item(items->header);
 }
 
 Bytes encode_body(const BlockBody& body) {

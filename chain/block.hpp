@@ -107,6 +107,9 @@ Result<Header> decode_header_item(const rlp::Item& item) noexcept;
 
 Bytes encode_block(const Block& block);
 Result<Block> decode_block(BytesView encoded, const BlockLimits& limits = {}) noexcept;
+// The header of an encoded block, its transactions left unread (the block's
+// hash without decoding a whole block; decode_block checks the rest).
+Result<Header> decode_block_header(BytesView encoded, const BlockLimits& limits = {}) noexcept;
 inline Hash256 block_hash(const Block& block) {
   return header_hash(block.header);
 }

@@ -46,10 +46,11 @@ PbftDriver::PbftDriver(chain::ChainManager& chain, const pbft::PbftEngine& engin
       key_(key),
       address_(crypto::address_of(crypto::public_key_of(key))),
       options_(std::move(options)) {
+  // The header alone names the block; validate() decodes the whole of it.
   pbft::BlockHasher hasher = [](BytesView bytes) -> std::optional<Hash256> {
-    auto block = chain::decode_block(bytes);
-    if (!block) return std::nullopt;
-    return chain::block_hash(*block);
+    auto header = chain::decode_block_header(bytes);
+    if (!header) return std::nullopt;
+    return chain::header_hash(*header);
   };
   replica_ = std::make_unique<pbft::Replica>(engine_.domain(), engine_.validators(), key_, std::move(hasher),
                                              options_.replica);

@@ -271,6 +271,24 @@ Bytes list_of(std::initializer_list<Bytes> items) {
   return out;
 }
 
+TEST(Block, HeaderAloneDecodesWithoutTheTransactions) {
+  Block block{sample_header(), sample_transactions()};
+  const Bytes encoded = encode_block(block);
+  auto header = decode_block_header(encoded);
+  ASSERT_TRUE(header.ok()) << header.error().message;
+  EXPECT_EQ(header_hash(*header), block_hash(block));
+  // Transactions that do not decode are left for decode_block to refuse.
+  const Bytes bad_txs = list_of({encode_header(sample_header()), list_of({hex("80")})});
+  EXPECT_TRUE(decode_block_header(bad_txs).ok());
+  EXPECT_FALSE(decode_block(bad_txs).ok());
+  // The block's shape and its header are still checked.
+  EXPECT_FALSE(decode_block_header(list_of({encode_header(sample_header())})).ok());
+  EXPECT_FALSE(decode_block_header(list_of({hex("c0"), list_of({})})).ok());
+  BlockLimits tiny;
+  tiny.max_block_bytes = 16;
+  EXPECT_FALSE(decode_block_header(encoded, tiny).ok());
+}
+
 void expect_block_refused(const Bytes& encoded, std::string_view why, const BlockLimits& limits = {}) {
   auto decoded = decode_block(encoded, limits);
   ASSERT_FALSE(decoded.ok()) << "accepted " << to_hex(encoded);
