@@ -47,10 +47,12 @@ class WriteBatch {
   void put(BytesView key, BytesView value);
   void erase(BytesView key);
   std::size_t approximate_bytes() const;
+  std::size_t operations() const { return operations_; }
   leveldb::WriteBatch& raw() { return *batch_; }
 
  private:
   std::unique_ptr<leveldb::WriteBatch> batch_;
+  std::size_t operations_ = 0;
 };
 
 class Database;

@@ -55,6 +55,27 @@ TEST_F(DatabaseTest, BatchIsAllOrNothingAcrossReopen) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(db->get(b("key" + std::to_string(i))), b("value" + std::to_string(i)));
 }
 
+// A large batch is written in key order (see Database::write); of two
+// operations on one key the later must still win, in either direction.
+TEST_F(DatabaseTest, LargeBatchKeepsTheLastOperationOnEachKey) {
+  auto db = open();
+  db->put(b("gone"), b("old"), false);
+  WriteBatch batch;
+  for (int i = 199; i >= 0; --i) batch.put(b("key" + std::to_string(i)), b("first"));
+  batch.put(b("gone"), b("again"));
+  batch.erase(b("gone"));
+  batch.erase(b("back"));
+  batch.put(b("back"), b("here"));
+  for (int i = 0; i < 200; i += 2) batch.put(b("key" + std::to_string(i)), b("second"));
+  ASSERT_GE(batch.operations(), 64U);
+  db->write(batch, true);
+  EXPECT_FALSE(db->get(b("gone")).has_value());
+  EXPECT_EQ(db->get(b("back")), b("here"));
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(db->get(b("key" + std::to_string(i))), b(i % 2 == 0 ? "second" : "first")) << i;
+  }
+}
+
 TEST_F(DatabaseTest, SnapshotIgnoresLaterWrites) {
   auto db = open();
   db->put(b("a"), b("1"), false);
