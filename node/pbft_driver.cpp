@@ -309,6 +309,9 @@ void PbftDriver::commit(pbft::CommitBlock action) {
     }
     block = std::move(*decoded);
   }
+  // Every validator commits this block: the compact blocks of it that the
+  // others relay once they have imported it need no rebuilding here.
+  if (host_ != nullptr) host_->note_local_block(action.block_hash);
   // Queued behind the current task: the replica waits for
   // on_block_committed and handles nothing for this height meanwhile.
   auto certificate = std::make_shared<Bytes>(std::move(action.certificate));

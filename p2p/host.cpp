@@ -263,6 +263,10 @@ void Host::announce_block(const chain::Block& block, const U256& total_weight) {
   asio::post(impl_->io, [impl = impl_.get(), block, total_weight] { impl->relay_block(block, total_weight); });
 }
 
+void Host::note_local_block(const Hash256& hash) {
+  asio::post(impl_->io, [impl = impl_.get(), hash] { impl->received_blocks.insert(hash); });
+}
+
 void Host::announce_txs(std::vector<Hash256> hashes) {
   {
     std::lock_guard lock(impl_->announce_mutex);

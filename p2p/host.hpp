@@ -158,6 +158,10 @@ class Host {
   // to sqrt(n) peers that do not know it (compact: header and transaction
   // hashes; whole when that saves nothing) and announced by hash to the rest.
   void announce_block(const chain::Block& block, const U256& total_weight);
+  // A block the node is importing on its own (a PBFT commit): compact blocks
+  // and announcements of it from peers are dropped unrebuilt and unfetched,
+  // as for a block a peer sent that waits for import.
+  void note_local_block(const Hash256& hash);
   // Transactions accepted into the local pool (e.g. from RPC), by hash.
   void announce_txs(std::vector<Hash256> hashes);
   void announce_tx(const Hash256& hash) { announce_txs({hash}); }

@@ -110,6 +110,22 @@ TEST_F(CompactBlockTest, BlockOfPooledTransactionsTravelsAsHashesAndIsRebuilt) {
   for (const auto& peer : b_->host->peers()) EXPECT_EQ(peer.score, 0);
 }
 
+TEST_F(CompactBlockTest, BlockTheNodeImportsItselfIsNotRebuiltFromACompactBlock) {
+  const auto txs = fat_txs(150, 5);
+  gossip(txs);
+  const auto block = child_of(genesis(), txs);
+  b_->host->note_local_block(chain::block_hash(block));
+  a_->chain.produce(block);
+  ASSERT_TRUE(wait_until([&] { return b_->received(MessageType::compact_block) == 1U; }));
+  // A later message on the same connection is handled after the compact block.
+  const auto after = make_tx(160, Bytes(100, 0x16));
+  gossip({after});
+  EXPECT_EQ(b_->chain.submitted_blocks(), 0U);
+  EXPECT_EQ(b_->sent(MessageType::get_block_txs), 0U);
+  EXPECT_EQ(b_->sent(MessageType::get_compact_block), 0U);
+  for (const auto& peer : b_->host->peers()) EXPECT_EQ(peer.score, 0);
+}
+
 TEST_F(CompactBlockTest, TransactionsMissingFromThePoolAreFetchedOnce) {
   const auto pooled = fat_txs(200, 10);
   gossip(pooled);
