@@ -15,7 +15,7 @@ JOBS=${TALLY_JOBS:-$(nproc)}
 # cmake/Dependencies.cmake, which names the package of anything missing.
 PACKAGES=(
   g++ cmake ninja-build pkg-config
-  libssl-dev libsecp256k1-dev libboost-dev libleveldb-dev nlohmann-json3-dev
+  libssl-dev libsecp256k1-dev libboost-dev libleveldb-dev nlohmann-json3-dev libjemalloc-dev
   libcli11-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
   gnuplot-nox curl jq
 )
