@@ -201,7 +201,9 @@ ImportResult ChainManager::import_one(const Block& block, const Hash256& hash, s
   const ChainTip candidate{hash, block.header.number, *weight};
   const bool becomes_head = engine_.prefers(candidate, head()) && adopt(batch, block, hash);
   db_.write(batch, options_.sync_writes);
-  store_.cache_nodes(*nodes);
+  // The nodes this call executed are moved into the cache; a prepared
+  // block's stay with their owner, so they are copied.
+  store_.cache_nodes(nodes == &executed.nodes ? std::move(executed.nodes) : NodeBatch(*nodes));
   if (becomes_head) {
     const std::lock_guard lock(head_mutex_);
     head_ = candidate;

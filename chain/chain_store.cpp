@@ -172,8 +172,8 @@ void ChainStore::put_block(WriteBatch& batch, const Block& block, const Hash256&
   batch.put(key(kWeight, hash), u256_to_be_minimal(total_weight));
 }
 
-void ChainStore::cache_nodes(const NodeBatch& nodes) const {
-  for (const auto& [hash, node] : nodes) node_cache_.put(hash, node);
+void ChainStore::cache_nodes(NodeBatch&& nodes) const {
+  for (auto& [hash, node] : nodes) node_cache_.put(hash, std::move(node));
 }
 
 void ChainStore::put_nodes(WriteBatch& batch, const NodeBatch& nodes) {

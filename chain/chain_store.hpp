@@ -71,7 +71,8 @@ class ChainStore final : public NodeStore, public HeaderReader {
   AccountSnapshots* account_snapshots() const noexcept override { return &account_snapshots_; }
   // Keeps nodes just written in the node cache: the next block reads them.
   // They must come from this process's own trie commits (hashed here).
-  void cache_nodes(const NodeBatch& nodes) const;
+  // Takes the nodes' bytes: the caller has written them already.
+  void cache_nodes(NodeBatch&& nodes) const;
   std::optional<Header> header_by_hash(const Hash256& hash) const override { return header(hash); }
 
   // Writers: each adds to `batch`; nothing is visible until it is written.

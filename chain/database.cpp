@@ -6,6 +6,8 @@
 #include <leveldb/write_batch.h>
 
 #include <algorithm>
+#include <limits>
+#include <stdexcept>
 #include <vector>
 
 namespace tally::chain {
@@ -30,57 +32,31 @@ const leveldb::FilterPolicy* bloom_filter() {
   return policy;
 }
 
-// A batch's operations in key order (stable: of two operations on one key the
-// later still wins). LevelDB inserts a batch into its memtable, a skip list,
-// one search from the top at a time; in key order each search walks nearly
-// the path the one before it left in cache, where a block's random hashes
-// (trie nodes, transaction locations) made each one a chain of cache misses.
-class SortedCopy final : public leveldb::WriteBatch::Handler {
- public:
-  void Put(const leveldb::Slice& key, const leveldb::Slice& value) override { ops_.push_back({key, value, false}); }
-  void Delete(const leveldb::Slice& key) override { ops_.push_back({key, {}, true}); }
-
-  leveldb::WriteBatch sorted() {
-    std::stable_sort(ops_.begin(), ops_.end(), [](const Op& a, const Op& b) { return a.key.compare(b.key) < 0; });
-    leveldb::WriteBatch out;
-    for (const auto& op : ops_) {
-      if (op.erase) {
-        out.Delete(op.key);
-      } else {
-        out.Put(op.key, op.value);
-      }
-    }
-    return out;
+std::uint32_t op_size(BytesView bytes) {
+  if (bytes.size() > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::length_error("database write: a key or value over 4 GiB");
   }
+  return static_cast<std::uint32_t>(bytes.size());
+}
 
- private:
-  struct Op {
-    leveldb::Slice key;
-    leveldb::Slice value;
-    bool erase;
-  };
-  std::vector<Op> ops_;
-};
-
-// Below this many operations the copy costs more than the order saves.
+// Below this many operations sorting costs more than the order saves.
 constexpr std::size_t kSortBatchFrom = 64;
 
 }  // namespace
 
-WriteBatch::WriteBatch() : batch_(std::make_unique<leveldb::WriteBatch>()) {}
+WriteBatch::WriteBatch() = default;
 WriteBatch::~WriteBatch() = default;
 WriteBatch::WriteBatch(WriteBatch&&) noexcept = default;
 WriteBatch& WriteBatch::operator=(WriteBatch&&) noexcept = default;
 void WriteBatch::put(BytesView key, BytesView value) {
-  batch_->Put(slice(key), slice(value));
-  ++operations_;
+  ops_.push_back(
+      {bytes_.size(), static_cast<std::uint32_t>(key.size()), static_cast<std::uint32_t>(value.size()), false});
+  bytes_.append(reinterpret_cast<const char*>(key.data()), key.size());      // NOLINT
+  bytes_.append(reinterpret_cast<const char*>(value.data()), value.size());  // NOLINT
 }
 void WriteBatch::erase(BytesView key) {
-  batch_->Delete(slice(key));
-  ++operations_;
-}
-std::size_t WriteBatch::approximate_bytes() const {
-  return batch_->ApproximateSize();
+  ops_.push_back({bytes_.size(), op_size(key), 0, true});
+  bytes_.append(reinterpret_cast<const char*>(key.data()), key.size());  // NOLINT
 }
 
 Snapshot::~Snapshot() {
@@ -141,18 +117,30 @@ std::optional<Bytes> Database::get_at(BytesView key, const leveldb::Snapshot* sn
 }
 
 void Database::write(WriteBatch& batch, bool sync) {
+  using Op = WriteBatch::Op;
+  const std::string& bytes = batch.bytes_;
+  auto key_of = [&](const Op& op) { return leveldb::Slice(bytes.data() + op.offset, op.key_size); };
+  // Large batches go in key order (stable: of two operations on one key the
+  // later still wins). LevelDB inserts a batch into its memtable, a skip
+  // list, one search from the top at a time; in key order each search walks
+  // nearly the path the one before it left in cache, where a block's random
+  // hashes (trie nodes, transaction locations) made each one a chain of
+  // cache misses.
+  if (batch.ops_.size() >= kSortBatchFrom) {
+    std::stable_sort(batch.ops_.begin(), batch.ops_.end(),
+                     [&](const Op& a, const Op& b) { return key_of(a).compare(key_of(b)) < 0; });
+  }
+  leveldb::WriteBatch raw;
+  for (const Op& op : batch.ops_) {
+    if (op.erase) {
+      raw.Delete(key_of(op));
+    } else {
+      raw.Put(key_of(op), leveldb::Slice(bytes.data() + op.offset + op.key_size, op.value_size));
+    }
+  }
   leveldb::WriteOptions wo;
   wo.sync = sync;
-  leveldb::Status status;
-  if (batch.operations() >= kSortBatchFrom) {
-    SortedCopy copy;
-    status = batch.raw().Iterate(&copy);
-    if (!status.ok()) raise("write", status);
-    leveldb::WriteBatch sorted = copy.sorted();
-    status = db_->Write(wo, &sorted);
-  } else {
-    status = db_->Write(wo, &batch.raw());
-  }
+  leveldb::Status status = db_->Write(wo, &raw);
   if (!status.ok()) raise("write", status);
 }
 

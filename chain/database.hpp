@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "crypto/bytes.hpp"
 #include "crypto/result.hpp"
@@ -21,7 +22,6 @@ namespace leveldb {
 class DB;
 class Cache;
 class Snapshot;
-class WriteBatch;
 }  // namespace leveldb
 
 namespace tally::chain {
@@ -37,6 +37,8 @@ struct DatabaseOptions {
   int max_open_files = 500;
 };
 
+// The operations of one atomic write, kept in the order they were made:
+// of two operations on one key, the later wins.
 class WriteBatch {
  public:
   WriteBatch();
@@ -46,13 +48,22 @@ class WriteBatch {
 
   void put(BytesView key, BytesView value);
   void erase(BytesView key);
-  std::size_t approximate_bytes() const;
-  std::size_t operations() const { return operations_; }
-  leveldb::WriteBatch& raw() { return *batch_; }
+  std::size_t approximate_bytes() const { return bytes_.size() + ops_.size() * sizeof(Op); }
+  std::size_t operations() const { return ops_.size(); }
 
  private:
-  std::unique_ptr<leveldb::WriteBatch> batch_;
-  std::size_t operations_ = 0;
+  friend class Database;
+  // Keys and values live end to end in bytes_; an operation names its key
+  // and value by offset, so a batch of thousands of trie nodes grows one
+  // buffer instead of allocating per operation.
+  struct Op {
+    std::size_t offset;
+    std::uint32_t key_size;
+    std::uint32_t value_size;
+    bool erase;
+  };
+  std::string bytes_;
+  std::vector<Op> ops_;
 };
 
 class Database;

@@ -23,7 +23,7 @@ std::optional<Bytes> NodeCache::get(const Hash256& hash) {
   return promote_locked(it, dropped);
 }
 
-void NodeCache::put(const Hash256& hash, const Bytes& node) {
+void NodeCache::put(const Hash256& hash, Bytes&& node) {
   const std::size_t cost = cost_of(node);
   if (cost > half_bytes_) return;
   Map dropped;
@@ -34,7 +34,7 @@ void NodeCache::put(const Hash256& hash, const Bytes& node) {
     return;
   }
   make_room_locked(cost, dropped);
-  newer_.nodes.emplace(hash, node);
+  newer_.nodes.emplace(hash, std::move(node));
   newer_.bytes += cost;
 }
 

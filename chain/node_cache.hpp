@@ -26,7 +26,8 @@ class NodeCache {
   explicit NodeCache(std::size_t capacity_bytes) : half_bytes_(capacity_bytes / 2) {}
 
   std::optional<Bytes> get(const Hash256& hash);
-  void put(const Hash256& hash, const Bytes& node);
+  void put(const Hash256& hash, const Bytes& node) { put(hash, Bytes(node)); }
+  void put(const Hash256& hash, Bytes&& node);
 
   std::size_t size_bytes() const;
   std::size_t entries() const;

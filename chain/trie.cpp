@@ -315,7 +315,8 @@ void Trie::collect(TrieNode& node, NodeBatch& out, bool is_root) {
     if (child) collect(*child, out, false);
   }
   if (node.hashed()) {
-    out.emplace_back(node.hash(), encode_node(node));
+    out.emplace_back(node.hash(), node.rlp.empty() ? encode_node(node) : std::move(node.rlp));
+    Bytes().swap(node.rlp);
   } else if (is_root) {
     Bytes encoded = encode_node(node);
     out.emplace_back(crypto::keccak256(encoded), std::move(encoded));

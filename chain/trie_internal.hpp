@@ -29,6 +29,9 @@ struct TrieNode {
   trie::Nibbles path;                                  // leaf, extension
   Bytes value;                                         // leaf, branch (empty: none)
   std::array<std::unique_ptr<TrieNode>, 16> children;  // branch; extension: [0]
+  // A dirty hashed node's RLP, kept from hashing it until commit stores it,
+  // so a node is encoded once per change, not twice.
+  Bytes rlp;
 
   bool hashed() const noexcept { return ref_len == ref.size(); }
   BytesView ref_view() const noexcept { return {ref.data(), ref_len}; }
@@ -54,6 +57,7 @@ struct TrieNode {
   void touch() noexcept {
     dirty = true;
     ref_len = 0;
+    Bytes().swap(rlp);
   }
 };
 

@@ -121,7 +121,9 @@ void hash_node(TrieNode& node) {
   for (auto& child : node.children) {
     if (child) hash_node(*child);
   }
-  node.set_ref(encode_node(node));
+  Bytes encoded = encode_node(node);
+  node.set_ref(encoded);
+  if (node.dirty && node.hashed()) node.rlp = std::move(encoded);
 }
 
 }  // namespace tally::chain::detail

@@ -317,6 +317,7 @@ TEST(Trie, CommitReopenModifyMatchesInMemory) {
 
   NodeBatch second;
   const Hash256 root2 = reopened.commit(second);
+  for (const auto& [hash, node] : second) EXPECT_EQ(crypto::keccak256(node), hash);
   store.put(second);
   Trie again(store, root2);
   visited.clear();
@@ -348,6 +349,34 @@ TEST(Trie, CommitEmitsOnlyChangedNodes) {
   trie.commit(changed);
   EXPECT_GT(changed.size(), 10U);
   EXPECT_LE(changed.size(), 10 * max_depth);
+}
+
+// Hashing keeps each changed node's encoding for the commit; a change after
+// the hash must replace it, or the store would get bytes of an old version.
+TEST(Trie, CommitStoresNodesAsTheyAreAfterChangesSinceTheLastHash) {
+  std::mt19937_64 rng(13);
+  Trie trie;
+  test::reference::KeyValues model;
+  std::vector<Bytes> keys;
+  for (int i = 0; i < 3000; ++i) {
+    keys.push_back(random_bytes(rng, 1, 20));
+    const Bytes value = random_bytes(rng, 1, 40);
+    trie.put(keys.back(), value);
+    model[keys.back()] = value;
+  }
+  for (int round = 0; round < 4; ++round) {
+    (void)trie.root_hash();
+    for (int i = 0; i < 200; ++i) {
+      const Bytes& key = keys[static_cast<std::size_t>(rng() % keys.size())];
+      const Bytes value = random_bytes(rng, 1, 40);
+      trie.put(key, value);
+      model[key] = value;
+    }
+    NodeBatch batch;
+    const Hash256 root = trie.commit(batch);
+    ASSERT_EQ(root, test::reference::root(model));
+    for (const auto& [hash, node] : batch) ASSERT_EQ(crypto::keccak256(node), hash);
+  }
 }
 
 TEST(Trie, SmallRootIsStoredByHash) {
