@@ -96,7 +96,8 @@ install_npm_deps() {
 # compatibility, the multi-process fault suite and the bench smoke all run
 # on sanitized binaries, and one build keeps CI well inside its time budget.
 # Warnings are errors there too. TALLY_TEST_BUILD=release runs the suite on
-# the plain Release build instead.
+# the plain Release build instead; otherwise the release binaries are
+# compiled after the suite passes.
 cmd_test() {
   install_deps --with-node
   install_npm_deps
@@ -111,7 +112,15 @@ cmd_test() {
     cmake --build "$dir" -j "$JOBS"
   fi
   log "whole test suite ($dir)"
-  cd "$dir" && ctest -j "$JOBS" --output-on-failure
+  (cd "$dir" && ctest -j "$JOBS" --output-on-failure)
+  if [ "$dir" != "$BUILD_RELEASE" ]; then
+    # The binaries `up` runs come from the Release build (-O3, jemalloc),
+    # whose optimizer warns where -O1 does not, and warnings are errors:
+    # compile them too, so a clean suite means a working `up`.
+    log "release build of tallyd and tally-wallet ($BUILD_RELEASE)"
+    configure "$BUILD_RELEASE" -DCMAKE_BUILD_TYPE=Release
+    cmake --build "$BUILD_RELEASE" -j "$JOBS" --target tallyd tally-wallet
+  fi
 }
 
 # Micro benchmarks and the JSON-RPC intake comparison with ganache and
