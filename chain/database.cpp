@@ -49,8 +49,7 @@ WriteBatch::~WriteBatch() = default;
 WriteBatch::WriteBatch(WriteBatch&&) noexcept = default;
 WriteBatch& WriteBatch::operator=(WriteBatch&&) noexcept = default;
 void WriteBatch::put(BytesView key, BytesView value) {
-  ops_.push_back(
-      {bytes_.size(), static_cast<std::uint32_t>(key.size()), static_cast<std::uint32_t>(value.size()), false});
+  ops_.push_back({bytes_.size(), op_size(key), op_size(value), false});
   bytes_.append(reinterpret_cast<const char*>(key.data()), key.size());      // NOLINT
   bytes_.append(reinterpret_cast<const char*>(value.data()), value.size());  // NOLINT
 }
