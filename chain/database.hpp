@@ -48,7 +48,6 @@ class WriteBatch {
 
   void put(BytesView key, BytesView value);
   void erase(BytesView key);
-  std::size_t approximate_bytes() const { return bytes_.size() + ops_.size() * sizeof(Op); }
   std::size_t operations() const { return ops_.size(); }
 
  private:
