@@ -82,42 +82,60 @@ bool is_typed_receipt(TxType type) noexcept {
   return type != TxType::legacy;
 }
 
+// Payload of a receipt's consensus list: [status, cumulativeGasUsed, bloom, logs].
+std::size_t receipt_payload_size(const Receipt& receipt) noexcept {
+  return rlp::length_of_uint(receipt.status) + rlp::length_of_uint(receipt.cumulative_gas_used) +
+         rlp::length_of_header(kBloomBytes) + kBloomBytes + 1;  // logs: 0xc0
+}
+
 void append_receipt_list(rlp::Encoder& out, const Receipt& receipt) {
   static const Bytes kZeroBloom(kBloomBytes, 0);
-  const std::size_t payload = rlp::length_of_uint(receipt.status) + rlp::length_of_uint(receipt.cumulative_gas_used) +
-                              rlp::length_of_string(kZeroBloom) + 1;  // logs: 0xc0
-  out.list_header(payload);
+  out.list_header(receipt_payload_size(receipt));
   out.uint(receipt.status);
   out.uint(receipt.cumulative_gas_used);
   out.string(kZeroBloom);
   out.list_header(0);
 }
 
-std::size_t receipt_list_size(const Receipt& receipt) {
-  Bytes scratch;
-  rlp::Encoder enc(scratch);
-  append_receipt_list(enc, receipt);
-  return scratch.size();
+// What append_receipt_list writes, counted without writing it.
+std::size_t receipt_list_size(const Receipt& receipt) noexcept {
+  const std::size_t payload = receipt_payload_size(receipt);
+  return rlp::length_of_header(payload) + payload;
+}
+
+// A receipt's list, checked to hold exactly `fields` items.
+Result<rlp::ListReader> open_receipt(const rlp::Item& item, std::size_t fields) noexcept {
+  auto reader = rlp::read_list(item);
+  if (!reader) return fail("receipt: " + reader.error().message);
+  auto count = reader->count();
+  if (!count) return fail("receipt: " + count.error().message);
+  if (*count != fields) {
+    return fail("receipt: expected " + std::to_string(fields) + " fields, got " + std::to_string(*count));
+  }
+  return reader;
+}
+
+// status then cumulativeGasUsed: both forms hold them in this order.
+Result<void> read_status_and_gas(rlp::ListReader& reader, Receipt& receipt) noexcept {
+  auto status = read_field<std::uint64_t>(reader, "receipt", "status", rlp::read_uint64);
+  if (!status) return Unexpected{status.error()};
+  if (*status > 1) return fail("receipt field 'status': must be 0 or 1, got " + std::to_string(*status));
+  receipt.status = static_cast<std::uint8_t>(*status);
+  auto gas = read_field<std::uint64_t>(reader, "receipt", "cumulativeGasUsed", rlp::read_uint64);
+  if (!gas) return Unexpected{gas.error()};
+  receipt.cumulative_gas_used = *gas;
+  return {};
 }
 
 // The four fields of a receipt list; `type` comes from the envelope.
 Result<Receipt> decode_receipt_fields(TxType type, BytesView list_bytes) noexcept {
   auto top = rlp::decode(list_bytes);
   if (!top) return fail("receipt: " + top.error().message);
-  auto reader = rlp::read_list(*top);
-  if (!reader) return fail("receipt: " + reader.error().message);
-  auto count = reader->count();
-  if (!count) return fail("receipt: " + count.error().message);
-  if (*count != 4) return fail("receipt: expected 4 fields, got " + std::to_string(*count));
+  auto reader = open_receipt(*top, 4);
+  if (!reader) return Unexpected{reader.error()};
   Receipt receipt;
   receipt.type = type;
-  auto status = read_field<std::uint64_t>(*reader, "receipt", "status", rlp::read_uint64);
-  if (!status) return Unexpected{status.error()};
-  if (*status > 1) return fail("receipt field 'status': must be 0 or 1, got " + std::to_string(*status));
-  receipt.status = static_cast<std::uint8_t>(*status);
-  auto gas = read_field<std::uint64_t>(*reader, "receipt", "cumulativeGasUsed", rlp::read_uint64);
-  if (!gas) return Unexpected{gas.error()};
-  receipt.cumulative_gas_used = *gas;
+  if (auto fields = read_status_and_gas(*reader, receipt); !fields) return Unexpected{fields.error()};
   auto bloom = read_field<BytesView>(*reader, "receipt", "logsBloom", rlp::read_bytes);
   if (!bloom) return Unexpected{bloom.error()};
   if (bloom->size() != kBloomBytes) {
@@ -365,31 +383,116 @@ Bytes encode_receipts(std::span<const Receipt> receipts) {
   return out;
 }
 
-Result<std::vector<Receipt>> decode_receipts(BytesView encoded, const BlockLimits& limits) noexcept {
-  if (auto size = check_size("receipt list", encoded.size(), limits.max_receipt_list_bytes); !size) {
+namespace {
+
+// Walks a receipt list of either form: its size and receipt count against
+// `limits`, canonical RLP throughout (decoded whole first), then each item
+// read by `decode_one`. `what` names the form in errors.
+template <class DecodeOne>
+Result<std::vector<Receipt>> decode_receipt_list(const char* what, BytesView encoded, const BlockLimits& limits,
+                                                 DecodeOne decode_one) noexcept {
+  if (auto size = check_size(what, encoded.size(), limits.max_receipt_list_bytes); !size) {
     return Unexpected{size.error()};
   }
   auto top = rlp::decode(encoded);
-  if (!top) return fail("receipt list: " + top.error().message);
+  if (!top) return fail(std::string(what) + ": " + top.error().message);
   auto reader = rlp::read_list(*top);
-  if (!reader) return fail("receipt list: " + reader.error().message);
+  if (!reader) return fail(std::string(what) + ": " + reader.error().message);
   std::vector<Receipt> out;
   while (!reader->at_end()) {
     if (out.size() >= limits.max_transactions) {
-      return fail("receipt list has more than " + std::to_string(limits.max_transactions) + " receipts");
+      return fail(std::string(what) + " has more than " + std::to_string(limits.max_transactions) + " receipts");
     }
     const std::string where = "receipt " + std::to_string(out.size()) + ": ";
     auto item = reader->next();
     if (!item) return fail(where + item.error().message);
-    if (!item->is_list() && (item->payload.empty() || item->payload[0] >= 0x80)) {
-      return fail(where + "a string in a receipt list must hold a typed receipt");
-    }
-    auto receipt =
-        item->is_list() ? decode_receipt_fields(TxType::legacy, item->encoded) : decode_receipt(item->payload);
+    auto receipt = decode_one(*item);
     if (!receipt) return fail(where + receipt.error().message);
     out.push_back(*receipt);
   }
   return out;
+}
+
+// A legacy receipt's list, or a typed receipt wrapped in a string.
+Result<Receipt> decode_receipt_in_list(const rlp::Item& item) noexcept {
+  if (item.is_list()) return decode_receipt_fields(TxType::legacy, item.encoded);
+  if (item.payload.empty() || item.payload[0] >= 0x80) {
+    return fail("a string in a receipt list must hold a typed receipt");
+  }
+  return decode_receipt(item.payload);
+}
+
+// Payload of a stored receipt's list: [type, status, cumulativeGasUsed].
+std::size_t stored_receipt_payload_size(const Receipt& receipt) noexcept {
+  return rlp::length_of_uint(static_cast<std::uint8_t>(receipt.type)) + rlp::length_of_uint(receipt.status) +
+         rlp::length_of_uint(receipt.cumulative_gas_used);
+}
+
+// The stored form writes every type as a number, legacy (0) included.
+Result<TxType> stored_receipt_type(std::uint64_t type) noexcept {
+  if (type > static_cast<std::uint8_t>(TxType::dynamic_fee)) {
+    return fail("receipt field 'type': must be 0, 1 or 2, got " + std::to_string(type));
+  }
+  return static_cast<TxType>(type);
+}
+
+Result<Receipt> decode_stored_receipt(const rlp::Item& item) noexcept {
+  auto reader = open_receipt(item, 3);
+  if (!reader) return Unexpected{reader.error()};
+  auto type_number = read_field<std::uint64_t>(*reader, "receipt", "type", rlp::read_uint64);
+  if (!type_number) return Unexpected{type_number.error()};
+  auto type = stored_receipt_type(*type_number);
+  if (!type) return Unexpected{type.error()};
+  Receipt receipt;
+  receipt.type = *type;
+  if (auto fields = read_status_and_gas(*reader, receipt); !fields) return Unexpected{fields.error()};
+  return receipt;
+}
+
+// Each transaction adds the gas it used, so the running total never falls;
+// one that does is bytes that no block import wrote.
+Result<void> check_cumulative_gas(std::span<const Receipt> receipts) noexcept {
+  for (std::size_t i = 1; i < receipts.size(); ++i) {
+    const std::uint64_t gas = receipts[i].cumulative_gas_used;
+    const std::uint64_t before = receipts[i - 1].cumulative_gas_used;
+    if (gas < before) {
+      return fail("receipt " + std::to_string(i) + ": receipt field 'cumulativeGasUsed': " + std::to_string(gas) +
+                  " is below the previous receipt's " + std::to_string(before));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<Receipt>> decode_receipts(BytesView encoded, const BlockLimits& limits) noexcept {
+  return decode_receipt_list("receipt list", encoded, limits, decode_receipt_in_list);
+}
+
+Bytes encode_stored_receipts(std::span<const Receipt> receipts) {
+  std::size_t payload = 0;
+  for (const auto& receipt : receipts) {
+    const std::size_t item = stored_receipt_payload_size(receipt);
+    payload += rlp::length_of_header(item) + item;
+  }
+  Bytes out;
+  out.reserve(rlp::length_of_header(payload) + payload);
+  rlp::Encoder enc(out);
+  enc.list_header(payload);
+  for (const auto& receipt : receipts) {
+    enc.list_header(stored_receipt_payload_size(receipt));
+    enc.uint(static_cast<std::uint8_t>(receipt.type));
+    enc.uint(receipt.status);
+    enc.uint(receipt.cumulative_gas_used);
+  }
+  return out;
+}
+
+Result<std::vector<Receipt>> decode_stored_receipts(BytesView encoded, const BlockLimits& limits) noexcept {
+  auto receipts = decode_receipt_list("stored receipt list", encoded, limits, decode_stored_receipt);
+  if (!receipts) return receipts;
+  if (auto order = check_cumulative_gas(*receipts); !order) return Unexpected{order.error()};
+  return receipts;
 }
 
 // ---------------------------------------------------------------- roots

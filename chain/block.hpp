@@ -14,8 +14,10 @@
 //
 // Receipt: Ethereum's consensus encoding. Legacy = rlp([status, cumulative
 // gas, bloom, logs]); typed = type || rlp([...]). Tally moves value only, so
-// the bloom is 256 zero bytes and logs are always []. A receipt list (storage
-// and wire form) wraps typed receipts in RLP strings, like transactions.
+// the bloom is 256 zero bytes and logs are always []. A receipt list wraps
+// typed receipts in RLP strings, like transactions. Stored receipts (the
+// datadir's form, never hashed or sent) leave out what is always the same:
+// rlp([[type, status, cumulative gas]...]).
 //
 // Decoders are strict (canonical RLP, exact field counts, sizes bounded by
 // BlockLimits) and never throw: decode(encode(x)) == x and
@@ -127,6 +129,16 @@ Result<Receipt> decode_receipt(BytesView encoded) noexcept;
 // A list of receipts, typed ones wrapped in RLP strings.
 Bytes encode_receipts(std::span<const Receipt> receipts);
 Result<std::vector<Receipt>> decode_receipts(BytesView encoded, const BlockLimits& limits = {}) noexcept;
+
+// The datadir's form of a block's receipts: rlp([[type, status,
+// cumulativeGasUsed]...]), 6-8 bytes a receipt where the consensus form
+// takes 267-273 (mostly the zero bloom). Never hashed or sent:
+// receipts_root uses the consensus form. The decoder is as strict as
+// decode_receipts (same limits, canonical RLP, 3 fields, type 0-2, status
+// 0-1) and also refuses cumulative gas that decreases from one receipt to
+// the next.
+Bytes encode_stored_receipts(std::span<const Receipt> receipts);
+Result<std::vector<Receipt>> decode_stored_receipts(BytesView encoded, const BlockLimits& limits = {}) noexcept;
 
 // ---------------------------------------------------------------- roots
 

@@ -80,6 +80,11 @@ Result<void> ChainManager::load_or_init(const Genesis& genesis) {
     if (!final_header) return fail("datadir final block " + short_hash(*final_hash) + " is missing: it is corrupt");
     finalized = final_header->number;
   }
+  if (schema && *schema < kSchemaVersion) {  // checked above: this datadir is this network's and whole
+    WriteBatch batch;
+    ChainStore::put_schema(batch, kSchemaVersion);
+    db_.write(batch, true);
+  }
   const std::lock_guard lock(head_mutex_);
   head_ = ChainTip{*head_hash, header->number, *weight};
   head_header_ = std::move(*header);

@@ -11,7 +11,10 @@ namespace {
 
 constexpr std::uint8_t kHeader = 'h';
 constexpr std::uint8_t kBody = 'b';
-constexpr std::uint8_t kReceipts = 'r';
+constexpr std::uint8_t kReceipts = 'R';  // stored form (encode_stored_receipts)
+// Receipts in the consensus form, as earlier builds wrote them: read, never
+// written (see kSchemaVersion).
+constexpr std::uint8_t kConsensusReceipts = 'r';
 constexpr std::uint8_t kWeight = 'w';
 constexpr std::uint8_t kFinality = 'f';
 constexpr std::uint8_t kCanonical = 'n';
@@ -59,6 +62,9 @@ Result<BlockBody> decode_body_default(BytesView b) {
 }
 Result<std::vector<Receipt>> decode_receipts_default(BytesView b) {
   return decode_receipts(b);
+}
+Result<std::vector<Receipt>> decode_stored_receipts_default(BytesView b) {
+  return decode_stored_receipts(b);
 }
 Result<U256> decode_weight(BytesView b) {
   return u256_from_be(b);
@@ -111,7 +117,11 @@ std::optional<Block> ChainStore::block(const Hash256& hash) const {
 }
 
 std::optional<std::vector<Receipt>> ChainStore::receipts(const Hash256& hash) const {
-  return decode_or_throw<std::vector<Receipt>>(db_.get(key(kReceipts, hash)), "receipts", hash,
+  if (auto stored = decode_or_throw<std::vector<Receipt>>(db_.get(key(kReceipts, hash)), "receipts", hash,
+                                                          decode_stored_receipts_default)) {
+    return stored;
+  }
+  return decode_or_throw<std::vector<Receipt>>(db_.get(key(kConsensusReceipts, hash)), "receipts", hash,
                                                decode_receipts_default);
 }
 
@@ -168,7 +178,7 @@ void ChainStore::put_block(WriteBatch& batch, const Block& block, const Hash256&
                            std::span<const Receipt> receipts, const U256& total_weight) {
   batch.put(key(kHeader, hash), encode_header(block.header));
   batch.put(key(kBody, hash), encode_body(BlockBody{block.transactions}));
-  batch.put(key(kReceipts, hash), encode_receipts(receipts));
+  batch.put(key(kReceipts, hash), encode_stored_receipts(receipts));
   batch.put(key(kWeight, hash), u256_to_be_minimal(total_weight));
 }
 
@@ -203,8 +213,12 @@ void ChainStore::unset_canonical(WriteBatch& batch, const Block& block) {
 }
 
 void ChainStore::put_meta(WriteBatch& batch, std::uint64_t schema, const Hash256& genesis) {
-  batch.put(as_bytes(kMetaSchema), u256_to_be_minimal(U256(schema)));
+  put_schema(batch, schema);
   batch.put(as_bytes(kMetaGenesis), genesis);
+}
+
+void ChainStore::put_schema(WriteBatch& batch, std::uint64_t schema) {
+  batch.put(as_bytes(kMetaSchema), u256_to_be_minimal(U256(schema)));
 }
 
 void ChainStore::set_head(WriteBatch& batch, const Hash256& hash) {

@@ -3,7 +3,10 @@
 // and a fixed-size id:
 //
 //   'h' hash          -> header RLP          'b' hash     -> body RLP
-//   'r' hash          -> receipts RLP        'w' hash     -> total weight (minimal big-endian)
+//   'R' hash          -> receipts, stored form (encode_stored_receipts)
+//   'r' hash          -> receipts, consensus form (encode_receipts): written
+//                        by earlier builds, still read, never written
+//   'w' hash          -> total weight (minimal big-endian)
 //   'f' hash          -> finality certificate (PBFT)
 //   'n' number (8 BE) -> canonical block hash at that height
 //   'x' tx hash       -> rlp([block hash, index]) for canonical transactions
@@ -31,7 +34,11 @@
 
 namespace tally::chain {
 
-inline constexpr std::uint64_t kSchemaVersion = 1;
+// 2: receipts stored under 'R'. A schema-1 datadir (receipts under 'r',
+// which receipts() still reads) opens as it is and is marked 2 before this
+// build writes to it, so an earlier build refuses it (a newer schema)
+// instead of finding no receipts for the blocks written since.
+inline constexpr std::uint64_t kSchemaVersion = 2;
 
 struct TxLocation {
   Hash256 block_hash{};
@@ -85,6 +92,7 @@ class ChainStore final : public NodeStore, public HeaderReader {
   // Removes `block` from the canonical index (its height and its transactions).
   static void unset_canonical(WriteBatch& batch, const Block& block);
   static void put_meta(WriteBatch& batch, std::uint64_t schema, const Hash256& genesis);
+  static void put_schema(WriteBatch& batch, std::uint64_t schema);
   static void set_head(WriteBatch& batch, const Hash256& hash);
   static void set_final(WriteBatch& batch, const Hash256& hash);
 

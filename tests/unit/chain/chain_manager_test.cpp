@@ -130,6 +130,46 @@ TEST_F(ChainManagerTest, NewerSchemaIsRefused) {
   EXPECT_NE(refused.error().message.find("newer"), std::string::npos) << refused.error().message;
 }
 
+// A schema-1 datadir (receipts in the consensus form under 'r') opens as it
+// is, keeps its receipts readable, and is marked with this schema so an
+// earlier build refuses it once this one has written to it. Opening it for
+// another network changes nothing, not even the mark.
+TEST_F(ChainManagerTest, SchemaOneDatadirIsReadAndMarked) {
+  const Block b1 = build_block(*chain_, genesis_.block.header, {transfer(0, dev_address(5), ether(), 0)});
+  ASSERT_EQ(chain_->import_block(b1, kNow).status, ImportStatus::new_head);
+  const auto receipts = chain_->store().receipts(block_hash(b1));
+  ASSERT_TRUE(receipts.has_value());
+  ASSERT_EQ(receipts->size(), 1U);
+  chain_.reset();
+  // Rewrite it as schema 1 wrote it.
+  Bytes stored_key{'R'};
+  append(stored_key, block_hash(b1));
+  Bytes old_key{'r'};
+  append(old_key, block_hash(b1));
+  WriteBatch batch;
+  batch.erase(stored_key);
+  batch.put(old_key, encode_receipts(*receipts));
+  ChainStore::put_schema(batch, 1);
+  db_->write(batch, true);
+
+  auto json = nlohmann::json::parse(dev_genesis_json());
+  json["chainId"] = 4242;
+  auto other = parse_genesis(json.dump());
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  ASSERT_FALSE(ChainManager::open(*db_, *other, engine_).ok());
+  EXPECT_EQ(ChainStore(*db_).schema_version(), std::optional<std::uint64_t>(1));
+
+  open();
+  EXPECT_EQ(chain_->store().schema_version(), std::optional<std::uint64_t>(kSchemaVersion));
+  EXPECT_EQ(chain_->store().receipts(block_hash(b1)), receipts);
+  const Block b2 = build_block(*chain_, b1.header, {transfer(0, dev_address(5), ether(), 1)});
+  ASSERT_EQ(chain_->import_block(b2, kNow).status, ImportStatus::new_head);
+  EXPECT_EQ(chain_->store().receipts(block_hash(b2))->size(), 1U);
+  chain_.reset();
+  open();  // and it stays open to this build
+  EXPECT_EQ(chain_->head().hash, block_hash(b2));
+}
+
 TEST_F(ChainManagerTest, OrphanWaitsForItsParentThenConnects) {
   // Build three blocks on this datadir, then replay them out of order on a
   // fresh one.
