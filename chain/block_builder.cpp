@@ -29,7 +29,7 @@ Result<BuiltBlock> build_block(const ChainConfig& config, const NodeStore& store
   header.seal = block_template.seal;
 
   const BlockEnv env = block_env(config, header);
-  StateDB state(store, parent.state_root);
+  StateDB state(store, parent.state_root, StateUse::block);
   std::vector<Receipt> receipts;
   std::set<Address> failed_senders;
   std::uint64_t gas_used = 0;

@@ -255,7 +255,7 @@ Result<ChainManager::Executed> ChainManager::execute_checked(const Block& block,
     recovered = std::move(r).value();
     senders = recovered;
   }
-  StateDB state(store_, parent.state_root);
+  StateDB state(store_, parent.state_root, StateUse::block);
   auto result = execute_block(config_, parent, block, senders, state, engine_.block_reward(block.header.number));
   if (!result) {
     fault = BlockFault::execution;

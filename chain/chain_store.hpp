@@ -31,6 +31,7 @@
 #include "chain/engine.hpp"
 #include "chain/node_cache.hpp"
 #include "chain/node_store.hpp"
+#include "chain/warm_tries.hpp"
 
 namespace tally::chain {
 
@@ -76,6 +77,7 @@ class ChainStore final : public NodeStore, public HeaderReader {
   std::optional<Bytes> get_node(const Hash256& hash) const override;
   bool nodes_are_checked() const noexcept override { return true; }
   AccountSnapshots* account_snapshots() const noexcept override { return &account_snapshots_; }
+  WarmTries* warm_tries() const noexcept override { return &warm_tries_; }
   // Keeps nodes just written in the node cache: the next block reads them.
   // They must come from this process's own trie commits (hashed here).
   // Takes the nodes' bytes: the caller has written them already.
@@ -102,6 +104,7 @@ class ChainStore final : public NodeStore, public HeaderReader {
   Database& db_;
   mutable NodeCache node_cache_;
   mutable AccountSnapshots account_snapshots_;
+  mutable WarmTries warm_tries_;
 };
 
 }  // namespace tally::chain

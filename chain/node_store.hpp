@@ -13,6 +13,7 @@
 namespace tally::chain {
 
 class AccountSnapshots;
+class WarmTries;
 
 class NodeStore {
  public:
@@ -26,6 +27,9 @@ class NodeStore {
   // Where StateDB commits leave the accounts they touched, by state root, for
   // the next StateDB at that root; null if this store keeps none.
   virtual AccountSnapshots* account_snapshots() const noexcept { return nullptr; }
+  // Where block executions leave their state trie for the next block on the
+  // same root (warm_tries.hpp); null if this store keeps none.
+  virtual WarmTries* warm_tries() const noexcept { return nullptr; }
 };
 
 // Nodes a commit produced, to be written in the block's atomic batch.

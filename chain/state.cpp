@@ -4,6 +4,7 @@
 
 #include "chain/rlp.hpp"
 #include "chain/trie.hpp"
+#include "chain/warm_tries.hpp"
 #include "crypto/hex.hpp"
 #include "crypto/keccak.hpp"
 
@@ -70,11 +71,20 @@ Account decode_account(const Address& address, BytesView encoded) {
 
 }  // namespace
 
-StateDB::StateDB(const NodeStore& store, const Hash256& root)
-    : trie_(std::make_unique<SecureTrie>(store, root)), snapshots_(store.account_snapshots()) {
+StateDB::StateDB(const NodeStore& store, const Hash256& root, StateUse use)
+    : warm_tries_(use == StateUse::block ? store.warm_tries() : nullptr), snapshots_(store.account_snapshots()) {
+  if (warm_tries_ != nullptr) trie_ = warm_tries_->take(root);
+  if (!trie_) trie_ = std::make_unique<SecureTrie>(store, root);
   if (snapshots_ != nullptr) known_ = snapshots_->at(root);
 }
-StateDB::~StateDB() = default;
+
+StateDB::~StateDB() {
+  if (warm_tries_ == nullptr || !trie_ || changed_since_commit_) return;
+  try {
+    warm_tries_->keep(std::move(trie_));
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a trie not kept costs only the next block's reads
+  }
+}
 StateDB::StateDB(StateDB&&) noexcept = default;
 StateDB& StateDB::operator=(StateDB&&) noexcept = default;
 
@@ -99,6 +109,7 @@ const Account* StateDB::known_account(const Address& address) const {
 
 void StateDB::set(const Address& address, const Account& account) {
   bound();
+  changed_since_commit_ = true;
   CachedAccount& cached = accounts_[address];
   if (!cached.dirty) ++dirty_count_;
   cached = CachedAccount{account, true};
@@ -133,6 +144,7 @@ Hash256 StateDB::root() {
 Hash256 StateDB::commit(NodeBatch& out) {
   flush();
   const Hash256 root = trie_->commit(out);
+  changed_since_commit_ = false;
   if (snapshots_ != nullptr) {
     auto accounts = std::make_shared<AccountSnapshot>();
     accounts->reserve(accounts_.size());

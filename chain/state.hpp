@@ -18,6 +18,13 @@
 // So is a stored account that is malformed or has contract storage or code.
 // A StateDB is not safe for concurrent use, even for reads (get fills the
 // node cache): a reader opens its own StateDB at the root it wants to see.
+//
+// A block's execution opens its StateDB with StateUse::block: it takes the
+// trie the previous block's execution left at that root, if the store kept
+// one (warm_tries.hpp), and on destruction leaves its own trie under the
+// root it last committed, unless it was changed since (a failed or
+// abandoned execution), which is dropped. Queries use StateUse::query and
+// neither take nor leave one, so they never steal it from the next block.
 
 #include <memory>
 #include <stdexcept>
@@ -38,11 +45,14 @@ class StateCorruption : public std::runtime_error {
 };
 
 class SecureTrie;
+class WarmTries;
+
+enum class StateUse : std::uint8_t { query, block };
 
 class StateDB {
  public:
   // Opens the state at `root` (the empty trie root for a new chain).
-  StateDB(const NodeStore& store, const Hash256& root);
+  StateDB(const NodeStore& store, const Hash256& root, StateUse use = StateUse::query);
   ~StateDB();
   StateDB(StateDB&&) noexcept;
   StateDB& operator=(StateDB&&) noexcept;
@@ -81,6 +91,8 @@ class StateDB {
   const Account* known_account(const Address& address) const;  // in known_, or null
 
   std::unique_ptr<SecureTrie> trie_;
+  WarmTries* warm_tries_ = nullptr;  // StateUse::block: where the trie goes back
+  bool changed_since_commit_ = false;
   AccountSnapshots* snapshots_ = nullptr;  // the store's, where commit() leaves the accounts
   // Accounts at the root this StateDB opened at, from the commit that made
   // it; forgotten once the map starts over (they may have changed since).

@@ -104,6 +104,8 @@ TrieNode& Trie::resolve(NodePtr& slot, Expect expect) const {
     (*node)->set_hash(hash);
   }
   slot = std::move(*node);
+  nodes_made_ += 1 + static_cast<std::uint64_t>(std::count_if(slot->children.begin(), slot->children.end(),
+                                                              [](const auto& c) { return c != nullptr; }));
   return *slot;
 }
 
@@ -160,6 +162,7 @@ bool Trie::erase(BytesView key) {
 bool Trie::insert(NodePtr& slot, NibblesView key, BytesView value) {
   if (!slot) {
     slot = make_leaf(key, value);
+    ++nodes_made_;
     return true;
   }
   TrieNode& node = resolve(slot, Expect::any);
@@ -207,6 +210,7 @@ bool Trie::insert(NodePtr& slot, NibblesView key, BytesView value) {
     branch->children[key[cp]] = make_leaf(key.subspan(cp + 1), value);
   }
   slot = cp == 0 ? std::move(branch) : make_extension(key.first(cp), std::move(branch));
+  nodes_made_ += 3;  // at most a branch, a leaf and an extension
   return true;
 }
 

@@ -72,6 +72,12 @@ class Trie {
 
   // Nodes read from the store so far (for tests and metrics).
   std::uint64_t nodes_loaded() const noexcept { return nodes_loaded_; }
+  // In-memory nodes made so far: loaded ones with the stubs standing for
+  // their children, and new ones. Nodes freed are not subtracted, so it
+  // bounds how many the trie holds.
+  std::uint64_t nodes_made() const noexcept { return nodes_made_; }
+  // The root of the last commit (the opening root before the first).
+  const Hash256& committed_root() const noexcept { return committed_root_; }
 
  private:
   using NodePtr = std::unique_ptr<TrieNode>;
@@ -89,6 +95,7 @@ class Trie {
   mutable NodePtr root_;
   Hash256 committed_root_{};
   mutable std::uint64_t nodes_loaded_ = 0;
+  mutable std::uint64_t nodes_made_ = 0;
 };
 
 // The trie of account state: every key is replaced by keccak256(key), which
