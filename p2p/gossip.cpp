@@ -93,7 +93,11 @@ void Host::Impl::on_new_tx_hashes(const PeerPtr& peer, const NewTxHashes& messag
   // Behind a full request window the hashes wait in the peer's backlog
   // (bounded; the oldest go first) and are asked for when a reply frees a
   // slot, so no announcement is lost under load.
-  peer->tx_backlog.insert(peer->tx_backlog.end(), message.hashes.begin(), message.hashes.end());
+  // Most announcements of a transaction come after it arrived from the
+  // first peer to announce it: those need no place in the backlog.
+  for (const auto& hash : message.hashes) {
+    if (!seen_txs.contains(hash)) peer->tx_backlog.push_back(hash);
+  }
   while (peer->tx_backlog.size() > kMaxTxBacklog) peer->tx_backlog.pop_front();
   request_backlog(peer);
 }
