@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "chain/execution.hpp"
+#include "chain/warm_tries.hpp"
 #include "crypto/hex.hpp"
 
 namespace tally::chain {
@@ -206,9 +207,14 @@ ImportResult ChainManager::import_one(const Block& block, const Hash256& hash, s
   const ChainTip candidate{hash, block.header.number, *weight};
   const bool becomes_head = engine_.prefers(candidate, head()) && adopt(batch, block, hash);
   db_.write(batch, options_.sync_writes);
-  // The nodes this call executed are moved into the cache; a prepared
-  // block's stay with their owner, so they are copied.
-  store_.cache_nodes(nodes == &executed.nodes ? std::move(executed.nodes) : NodeBatch(*nodes));
+  // Who reads these nodes next is the next block's execution, and it finds
+  // them in the trie this block's execution left at its root
+  // (warm_tries.hpp). Only when none did are they cached: moved if this
+  // call executed the block, copied if their owner keeps them.
+  const WarmTries* warm = store_.warm_tries();
+  if (warm == nullptr || warm->kept_root() != block.header.state_root) {
+    store_.cache_nodes(nodes == &executed.nodes ? std::move(executed.nodes) : NodeBatch(*nodes));
+  }
   if (becomes_head) {
     const std::lock_guard lock(head_mutex_);
     head_ = candidate;

@@ -78,10 +78,12 @@ class ChainStore final : public NodeStore, public HeaderReader {
   bool nodes_are_checked() const noexcept override { return true; }
   AccountSnapshots* account_snapshots() const noexcept override { return &account_snapshots_; }
   WarmTries* warm_tries() const noexcept override { return &warm_tries_; }
-  // Keeps nodes just written in the node cache: the next block reads them.
+  // Keeps nodes just written in the node cache, for the next block to read.
   // They must come from this process's own trie commits (hashed here).
   // Takes the nodes' bytes: the caller has written them already.
   void cache_nodes(NodeBatch&& nodes) const;
+  // Nodes in the node cache (for tests and metrics).
+  std::size_t cached_nodes() const { return node_cache_.entries(); }
   std::optional<Header> header_by_hash(const Hash256& hash) const override { return header(hash); }
 
   // Writers: each adds to `batch`; nothing is visible until it is written.

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chain/trie.hpp"
 #include "chain_test_util.hpp"
 #include "crypto/keccak.hpp"
 #include "test_util.hpp"
@@ -249,6 +250,30 @@ TEST_F(ChainManagerTest, CheckedBlockIsNotStoredAndImportsWithItsOwnState) {
   open();
   EXPECT_EQ(chain_->head().hash, block_hash(c));
   EXPECT_EQ(chain_->account_at(dev_address(7), block_hash(c))->balance, U256(10'001) * ether());
+}
+
+// A block's new trie nodes go into the node cache only when no warm trie
+// (the one its execution left at its root) holds them for the next block.
+TEST_F(ChainManagerTest, WrittenNodesAreCachedOnlyWhenNoWarmTrieHoldsThem) {
+  const Block b1 = build_block(*chain_, genesis_.block.header, {transfer(0, dev_address(5), ether(), 0)});
+  ASSERT_TRUE(chain_->check_block(b1, kNow).ok());
+  ASSERT_EQ(chain_->store().warm_tries()->kept_root(), b1.header.state_root);
+  const std::size_t before = chain_->store().cached_nodes();
+  ASSERT_EQ(chain_->import_block(b1, kNow).status, ImportStatus::new_head);
+  EXPECT_EQ(chain_->store().cached_nodes(), before);
+
+  // Its warm trie taken (another execution holds it): the import caches them.
+  const Block b2 = build_block(*chain_, b1.header, {transfer(0, dev_address(5), ether(), 1)});
+  ASSERT_TRUE(chain_->check_block(b2, kNow).ok());
+  ASSERT_NE(chain_->store().warm_tries()->take(b2.header.state_root), nullptr);
+  const std::size_t before_second = chain_->store().cached_nodes();
+  ASSERT_EQ(chain_->import_block(b2, kNow).status, ImportStatus::new_head);
+  EXPECT_GT(chain_->store().cached_nodes(), before_second);
+
+  // Either way each state reads back from a cold trie, after a reopen too.
+  EXPECT_EQ(chain_->account_at(dev_address(5), block_hash(b1))->balance, U256(10'001) * ether());
+  open();
+  EXPECT_EQ(chain_->account_at(dev_address(5), block_hash(b2))->balance, U256(10'002) * ether());
 }
 
 TEST_F(ChainManagerTest, CheckSaysWhichRuleABlockBreaks) {
