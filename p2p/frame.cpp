@@ -23,6 +23,7 @@ std::optional<std::size_t> max_payload_bytes(std::uint8_t type) noexcept {
     case MessageType::new_block_hashes:
     case MessageType::get_bodies:
     case MessageType::get_certificates:
+    case MessageType::consensus_hashes:
       return kMaxHashListMessageBytes;
     case MessageType::txs:
       return kMaxTxsMessageBytes;
@@ -90,6 +91,8 @@ std::string_view to_string(MessageType type) noexcept {
       return "block_txs";
     case MessageType::consensus:
       return "consensus";
+    case MessageType::consensus_hashes:
+      return "consensus_hashes";
   }
   return "unknown";
 }

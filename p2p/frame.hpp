@@ -43,6 +43,7 @@ enum class MessageType : std::uint8_t {
   get_block_txs = 0x2a,      // transactions of a block, by index
   block_txs = 0x2b,
   consensus = 0x30,
+  consensus_hashes = 0x31,  // digests of consensus payloads the sender holds
 };
 
 inline constexpr std::size_t kFrameHeaderBytes = 5;

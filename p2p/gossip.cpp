@@ -422,8 +422,36 @@ void Host::Impl::on_consensus(const PeerPtr& peer, Consensus message) {
   const auto hash = consensus_digest(message.payload);
   peer->known_consensus.insert(hash);
   if (!seen_consensus.insert(hash)) return;
-  relay_consensus(hash, message.payload, peer->id);
+  if (message.payload.size() >= options.lazy_consensus_relay_bytes &&
+      pending_consensus_relays < kMaxPendingConsensusRelays) {
+    relay_consensus_lazily(hash, message.payload, peer->id);
+  } else {
+    relay_consensus(hash, message.payload, peer->id);
+  }
   chain.deliver_consensus(peer->id, std::move(message.payload));
+}
+
+void Host::Impl::on_consensus_hashes(const PeerPtr& peer, const ConsensusHashes& message) {
+  for (const auto& hash : message.hashes) peer->known_consensus.insert(hash);
+}
+
+void Host::Impl::relay_consensus_lazily(const Hash256& hash, Bytes payload, PeerId from) {
+  // Every peer but the sender hears it, even one known to hold the payload:
+  // it must learn that this node does too, or its own delayed relay would
+  // push the payload here.
+  const ConsensusHashes held{{hash}};
+  for (const auto& peer : active_peers()) {
+    if (peer->id != from) peer->send(held);
+  }
+  ++pending_consensus_relays;
+  auto timer = std::make_shared<asio::steady_timer>(io, options.consensus_relay_delay);
+  timer->async_wait([this, timer, hash, from, payload = std::move(payload)](const boost::system::error_code& ec) {
+    --pending_consensus_relays;
+    if (ec) return;
+    relay_consensus(hash, payload, from);
+    const std::lock_guard lock(snapshot_mutex);
+    ++stats.lazy_consensus_relays;
+  });
 }
 
 void Host::Impl::relay_consensus(const Hash256& hash, const Bytes& payload, PeerId except) {

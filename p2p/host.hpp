@@ -59,6 +59,14 @@ struct HostOptions {
   std::size_t max_known_items = 32'768;           // per peer, per kind (txs, blocks, consensus)
   std::size_t max_seen_items = 65'536;            // host-wide seen sets, per kind
   std::size_t max_requests_in_flight = 16;        // per peer
+  // A consensus payload of at least this many bytes (a proposal) that came
+  // from a peer is relayed lazily: its digest goes to the other peers at
+  // once (consensus_hashes), the payload itself after consensus_relay_delay
+  // and only to peers that have not said meanwhile that they hold it. In a
+  // full mesh nobody needs the relay. Smaller payloads (votes) and this
+  // node's own go out whole at once.
+  std::size_t lazy_consensus_relay_bytes = 4U << 10U;
+  std::chrono::milliseconds consensus_relay_delay{50};
   // Inbound rate: messages and bytes per second per peer (a token bucket
   // holding two seconds' worth). Past it: the message is dropped and the
   // peer scored.
@@ -129,6 +137,7 @@ struct HostStats {
   std::uint64_t bans = 0;
   std::uint64_t blocks_submitted = 0;  // handed to ChainAccess::submit_block
   std::uint64_t txs_submitted = 0;
+  std::uint64_t lazy_consensus_relays = 0;  // delayed relays of large consensus payloads that have run
   std::uint64_t ticks = 0;  // maintenance rounds run (keep-alive, request expiry, sync), every tick_interval
   // Bytes read from and written to peers' sockets (frames, headers
   // included), over all connections since start.

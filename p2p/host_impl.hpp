@@ -254,6 +254,10 @@ struct Host::Impl {
   void on_headers(const PeerPtr& peer, Headers message);
   void on_bodies(const PeerPtr& peer, Bodies message);
   void on_consensus(const PeerPtr& peer, Consensus message);
+  void on_consensus_hashes(const PeerPtr& peer, const ConsensusHashes& message);
+  // Tells the peers that this node holds the payload, and relays it after
+  // consensus_relay_delay to those that have not said they hold it.
+  void relay_consensus_lazily(const Hash256& hash, Bytes payload, PeerId from);
   void request_certificates(PeerId peer, std::vector<Hash256> hashes);
   void on_get_certificates(const PeerPtr& peer, const GetCertificates& message);
   void on_certificates(const PeerPtr& peer, Certificates message);
@@ -320,6 +324,10 @@ struct Host::Impl {
   HashSet seen_blocks;      // relayed (announced) blocks
   HashSet received_blocks;  // handed to the node
   HashSet seen_consensus;
+  // Lazy relays waiting for their delay (each holds its payload); past
+  // kMaxPendingConsensusRelays a payload is relayed at once instead.
+  static constexpr std::size_t kMaxPendingConsensusRelays = 64;
+  std::size_t pending_consensus_relays = 0;
   std::unordered_map<Hash256, Clock::time_point, FixedBytesHasher, FixedBytesEqual> tx_requests;  // hash -> deadline
   // Blocks announced by hash and asked for (GetCompactBlock): hash -> the peer asked.
   std::unordered_map<Hash256, PeerId, FixedBytesHasher, FixedBytesEqual> block_fetches;

@@ -98,6 +98,11 @@ void encode_to(rlp::Encoder& out, const GetTxs& m) {
   write_hashes(out, m.hashes);
   out.end_list(list);
 }
+void encode_to(rlp::Encoder& out, const ConsensusHashes& m) {
+  const auto list = out.begin_list();
+  write_hashes(out, m.hashes);
+  out.end_list(list);
+}
 void encode_to(rlp::Encoder& out, const Txs& m) {
   const auto list = out.begin_list();
   const auto inner = out.begin_list();

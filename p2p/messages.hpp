@@ -23,7 +23,9 @@
 
 namespace tally::p2p {
 
-inline constexpr std::uint32_t kProtocolVersion = 2;  // 2: compact block relay (0x28-0x2b)
+// 2: compact block relay (0x28-0x2b). 3: consensus_hashes (0x31), and large
+// consensus payloads relayed only to peers that have not announced them.
+inline constexpr std::uint32_t kProtocolVersion = 3;
 
 // Per-message count bounds.
 inline constexpr std::size_t kMaxClientNameBytes = 64;
@@ -248,13 +250,22 @@ struct BlockTxs {
 
 struct Consensus {
   static constexpr MessageType kType = MessageType::consensus;
-  Bytes payload;  // opaque to p2p; dedup by keccak256(payload)
+  Bytes payload;  // opaque to p2p; dedup by consensus_digest(payload)
   bool operator==(const Consensus&) const = default;
 };
 
-using Message = std::variant<Challenge, Hello, Disconnect, Ping, Pong, GetPeers, Peers, NewTxHashes, GetTxs, Txs,
-                             NewBlockHashes, NewBlock, GetHeaders, Headers, GetBodies, Bodies, GetCertificates,
-                             Certificates, CompactBlock, GetCompactBlock, GetBlockTxs, BlockTxs, Consensus>;
+// "I hold these consensus payloads" (by consensus_digest): sent on receipt
+// of a large payload, so peers do not relay it to the sender.
+struct ConsensusHashes {
+  static constexpr MessageType kType = MessageType::consensus_hashes;
+  std::vector<Hash256> hashes;
+  bool operator==(const ConsensusHashes&) const = default;
+};
+
+using Message =
+    std::variant<Challenge, Hello, Disconnect, Ping, Pong, GetPeers, Peers, NewTxHashes, GetTxs, Txs, NewBlockHashes,
+                 NewBlock, GetHeaders, Headers, GetBodies, Bodies, GetCertificates, Certificates, CompactBlock,
+                 GetCompactBlock, GetBlockTxs, BlockTxs, Consensus, ConsensusHashes>;
 
 MessageType type_of(const Message& message) noexcept;
 

@@ -506,6 +506,8 @@ Result<Message> decode_message(MessageType type, BytesView payload) noexcept {
       return decode_block_txs(payload);
     case MessageType::consensus:
       return decode_consensus(payload);
+    case MessageType::consensus_hashes:
+      return decode_hash_message<ConsensusHashes>(payload, "consensus_hashes");
   }
   return fail("unknown message type");
 }

@@ -142,6 +142,9 @@ void Host::Impl::on_message(const PeerPtr& peer, Message& message) {
     case MessageType::consensus:
       on_consensus(peer, std::move(std::get<Consensus>(message)));
       return;
+    case MessageType::consensus_hashes:
+      on_consensus_hashes(peer, std::get<ConsensusHashes>(message));
+      return;
     case MessageType::disconnect:
       return;  // handled above
   }

@@ -52,6 +52,7 @@ TEST(Messages, EveryTypeRoundTrips) {
   expect_round_trip(Peers{});
   expect_round_trip(NewTxHashes{{Hash256{1}, Hash256{2}}});
   expect_round_trip(GetTxs{{Hash256{3}}});
+  expect_round_trip(ConsensusHashes{{Hash256{4}, Hash256{5}}});
   chain::Transaction legacy = make_tx(7);
   legacy.type = chain::TxType::legacy;
   legacy.gas_price = 5;
@@ -326,6 +327,9 @@ TEST(Messages, ListBoundsAreCheckedBeforeDecoding) {
   auto decoded = decode_message(MessageType::new_tx_hashes, encode_payload(many));
   ASSERT_FALSE(decoded.ok());
   EXPECT_NE(decoded.error().message.find("limit"), std::string::npos);
+  ConsensusHashes held;
+  held.hashes.assign(kMaxHashesPerMessage + 1, Hash256{7});
+  EXPECT_FALSE(decode_message(MessageType::consensus_hashes, encode_payload(held)).ok());
   GetBodies bodies;
   bodies.hashes.assign(kMaxBodiesPerMessage + 1, Hash256{7});
   EXPECT_FALSE(decode_message(MessageType::get_bodies, encode_payload(bodies)).ok());

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "net_test_util.hpp"
 
 namespace tally::p2p::test {
@@ -95,6 +97,67 @@ TEST_F(LineTest, ConsensusPayloadIsDeliveredOnceEverywhere) {
     EXPECT_EQ(nodes_[i]->received(MessageType::consensus), 2U) << i;
   }
   EXPECT_EQ(nodes_[0]->chain.consensus_count(vote), 0U);
+}
+
+// A payload past lazy_consensus_relay_bytes (a proposal) still crosses a
+// line: each node says it holds it, then pushes it to the next one, which
+// had not said so.
+TEST_F(LineTest, LargeConsensusPayloadCrossesTheLineOnce) {
+  make_line(4);
+  const Bytes proposal(8U << 10U, 0x5a);
+  nodes_[0]->host->broadcast_consensus(proposal);
+  ASSERT_TRUE(wait_until([&] { return nodes_[3]->chain.consensus_count(proposal) == 1; }));
+  for (std::size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(nodes_[i]->chain.consensus_count(proposal), 1U) << i;
+    EXPECT_EQ(nodes_[i]->received(MessageType::consensus), 1U) << i;
+  }
+  EXPECT_EQ(nodes_[1]->sent(MessageType::consensus_hashes), 1U);  // to n2, not back to n0
+  EXPECT_EQ(nodes_[3]->sent(MessageType::consensus_hashes), 0U);  // nobody else to tell
+}
+
+// In a full mesh the origin reaches everyone: a large payload is not
+// relayed at all, only announced, and a vote is relayed at once as before.
+TEST(Gossip, LargeConsensusPayloadIsNotRelayedInAFullMesh) {
+  // The delay is long enough for every announcement to arrive first even
+  // on a loaded machine: what it tests is that announced peers are skipped.
+  const auto mesh_options = [] {
+    auto options = test_options();
+    options.consensus_relay_delay = std::chrono::milliseconds(1'000);
+    return options;
+  };
+  std::vector<std::unique_ptr<TestNode>> nodes;
+  nodes.push_back(std::make_unique<TestNode>(mesh_options()));
+  ASSERT_TRUE(nodes[0]->start());
+  for (int i = 1; i < 4; ++i) {
+    auto options = mesh_options();
+    for (const auto& earlier : nodes) options.bootstrap.push_back(earlier->address());
+    nodes.push_back(std::make_unique<TestNode>(options));
+    ASSERT_TRUE(nodes.back()->start());
+  }
+  ASSERT_TRUE(wait_until([&] {
+    return std::all_of(nodes.begin(), nodes.end(), [](const auto& node) { return node->host->peer_count() == 3; });
+  }));
+  const Bytes proposal(8U << 10U, 0x5a);
+  nodes[0]->host->broadcast_consensus(proposal);
+  // Each receiver's delayed relay has run, and found every peer holding it.
+  ASSERT_TRUE(wait_until([&] {
+    return std::all_of(nodes.begin() + 1, nodes.end(),
+                       [](const auto& node) { return node->host->stats().lazy_consensus_relays == 1; });
+  }));
+  EXPECT_EQ(nodes[0]->sent(MessageType::consensus), 3U);
+  for (std::size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(nodes[i]->chain.consensus_count(proposal), 1U) << i;
+    EXPECT_EQ(nodes[i]->received(MessageType::consensus), 1U) << i;
+    EXPECT_EQ(nodes[i]->sent(MessageType::consensus), 0U) << i;
+    EXPECT_EQ(nodes[i]->sent(MessageType::consensus_hashes), 2U) << i;  // to the other two receivers
+  }
+  const Bytes vote = {1, 2, 3};
+  nodes[1]->host->broadcast_consensus(vote);
+  ASSERT_TRUE(wait_until([&] {
+    return std::all_of(nodes.begin(), nodes.end(), [&](const auto& node) {
+      return node.get() == nodes[1].get() || node->chain.consensus_count(vote) == 1;
+    });
+  }));
 }
 
 TEST(Certificates, RequestedCertificatesAreServedAndDelivered) {
