@@ -139,6 +139,8 @@ class Peer : public std::enable_shared_from_this<Peer> {
   std::array<std::uint8_t, kFrameHeaderBytes> header_buffer_{};
   FrameHeader frame_header_{};
   Bytes payload_buffer_;
+  // Frames written together at most (well under the system's IOV_MAX).
+  static constexpr std::size_t kMaxFramesPerWrite = 64;
   std::deque<Bytes> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;

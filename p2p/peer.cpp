@@ -121,12 +121,22 @@ void Peer::queue_frame(Bytes frame) {
 
 void Peer::write_next() {
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(queue_.front()),
-                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+  // What has queued up meanwhile goes out in one write: one system call
+  // (while the socket takes it all) and one completion for many small
+  // frames (announcements, votes) instead of one each. The frames stay put
+  // in the deque while later ones are pushed behind them.
+  const std::size_t frames = std::min(queue_.size(), kMaxFramesPerWrite);
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(frames);
+  for (std::size_t i = 0; i < frames; ++i) buffers.emplace_back(asio::buffer(queue_[i]));
+  asio::async_write(socket_, buffers,
+                    [self = shared_from_this(), frames](const boost::system::error_code& ec, std::size_t n) {
                       self->host.bytes_sent.fetch_add(n, std::memory_order_relaxed);
                       if (self->state == PeerState::closed) return;
-                      self->queued_bytes_ -= self->queue_.front().size();
-                      self->queue_.pop_front();
+                      for (std::size_t i = 0; i < frames; ++i) {
+                        self->queued_bytes_ -= self->queue_.front().size();
+                        self->queue_.pop_front();
+                      }
                       if (ec) {
                         self->host.on_peer_io_error(self, ec.message());
                         return;

@@ -204,6 +204,28 @@ TEST(Gossip, PooledTransactionsAreAnnouncedToANewPeer) {
   EXPECT_EQ(b.received(MessageType::txs), 1U);
 }
 
+// Frames that queue up behind a write (300 sends in one turn of the I/O
+// thread, before any write completes) go out together, each whole and in
+// order.
+TEST(Gossip, QueuedFramesArriveWholeAndInOrder) {
+  TestNode a(test_options());
+  ASSERT_TRUE(a.start());
+  RawPeer peer(a.host->port());
+  ASSERT_TRUE(peer.handshake(crypto::generate_private_key(), 1, a.chain.genesis_hash()).has_value());
+  ASSERT_TRUE(wait_until([&] { return a.host->peer_count() == 1; }));
+  const auto payload = [](int i) {  // sizes from 100 bytes to past 4 KiB; all distinct
+    return Bytes(static_cast<std::size_t>(100 + (i % 7) * 700), static_cast<std::uint8_t>(i));
+  };
+  constexpr int kPayloads = 300;
+  for (int i = 0; i < kPayloads; ++i) a.host->broadcast_consensus(payload(i));
+  for (int i = 0; i < kPayloads; ++i) {
+    auto got = peer.read_until<Consensus>();
+    ASSERT_TRUE(got.has_value()) << i;
+    ASSERT_EQ(got->payload, payload(i)) << i;
+  }
+  EXPECT_EQ(a.sent(MessageType::consensus), static_cast<std::uint64_t>(kPayloads));
+}
+
 TEST(Gossip, UnansweredTransactionRequestIsScoredAndAskedOfAnother) {
   auto options = test_options();
   options.request_timeout = std::chrono::milliseconds(300);
