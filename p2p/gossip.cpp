@@ -264,6 +264,18 @@ void Host::Impl::relay_block(const chain::Block& block, const U256& total_weight
   }
   if (targets.empty()) return;
   std::shuffle(targets.begin(), targets.end(), random);
+  // By hash to every peer when consensus committed it: the validators hold
+  // it already, and pushing it to one another cost each of them a compact
+  // block (tens of KiB) to encode and several to decode per block; a full
+  // node fetches it.
+  if (committed_blocks.contains(hash)) {
+    const NewBlockHashes announce{{BlockAnnouncement{hash, block.header.number}}};
+    for (const auto& peer : targets) {
+      peer->known_blocks.insert(hash);
+      peer->send(announce);
+    }
+    return;
+  }
   // Pushed to sqrt(n) peers, by hash to the rest (as eth/68). The push is
   // the compact form (header and transaction hashes: the receivers hold
   // most transactions already), unless the whole block is barely bigger.

@@ -40,6 +40,7 @@ Host::Impl::Impl(const crypto::PrivateKey& node_key, ChainAccess& chain_access, 
       seen_txs(options.max_seen_items),
       seen_blocks(options.max_seen_items),
       received_blocks(options.max_seen_items),
+      committed_blocks(options.max_known_items),
       seen_consensus(options.max_seen_items) {}
 
 void Host::Impl::log(LogLevel level, const std::string& message) const {
@@ -264,7 +265,10 @@ void Host::announce_block(const chain::Block& block, const U256& total_weight) {
 }
 
 void Host::note_local_block(const Hash256& hash) {
-  asio::post(impl_->io, [impl = impl_.get(), hash] { impl->received_blocks.insert(hash); });
+  asio::post(impl_->io, [impl = impl_.get(), hash] {
+    impl->received_blocks.insert(hash);
+    impl->committed_blocks.insert(hash);
+  });
 }
 
 void Host::announce_txs(std::vector<Hash256> hashes) {

@@ -169,7 +169,9 @@ class Host {
   void announce_block(const chain::Block& block, const U256& total_weight);
   // A block the node is importing on its own (a PBFT commit): compact blocks
   // and announcements of it from peers are dropped unrebuilt and unfetched,
-  // as for a block a peer sent that waits for import.
+  // as for a block a peer sent that waits for import. When announce_block
+  // relays it, it goes by hash only: every validator committed it too, and
+  // a peer that lacks it (a full node) fetches it.
   void note_local_block(const Hash256& hash);
   // Transactions accepted into the local pool (e.g. from RPC), by hash.
   void announce_txs(std::vector<Hash256> hashes);

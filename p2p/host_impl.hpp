@@ -323,8 +323,9 @@ struct Host::Impl {
   // announcement (and one fetch per peer) for all that arrived meanwhile.
   std::mutex announce_mutex;
   std::vector<Hash256> pending_announces;
-  HashSet seen_blocks;      // relayed (announced) blocks
-  HashSet received_blocks;  // handed to the node
+  HashSet seen_blocks;       // relayed (announced) blocks
+  HashSet received_blocks;   // handed to the node
+  HashSet committed_blocks;  // noted local by consensus (note_local_block): announced, never pushed
   HashSet seen_consensus;
   // Lazy relays waiting for their delay (each holds its payload); past
   // kMaxPendingConsensusRelays a payload is relayed at once instead.

@@ -83,6 +83,27 @@ TEST_F(LineTest, BlockReachesEveryNodeOnce) {
   EXPECT_EQ(nodes_[0]->sent(MessageType::compact_block), 0U);
 }
 
+// A block consensus committed (note_local_block) goes by hash only: the
+// other validators hold it, and a node that lacks it fetches it. Past the
+// first hop, where nobody noted it, it is pushed as usual.
+TEST_F(LineTest, CommittedBlockIsAnnouncedNotPushed) {
+  make_line(3);
+  const auto genesis = *nodes_[0]->chain.block_by_hash(nodes_[0]->chain.head_hash());
+  const auto block = child_of(genesis, {make_tx(1)});
+  nodes_[0]->host->note_local_block(chain::block_hash(block));
+  nodes_[0]->chain.produce(block);
+  ASSERT_TRUE(wait_until([&] {
+    return std::all_of(nodes_.begin(), nodes_.end(),
+                       [&](const auto& node) { return node->chain.head_hash() == chain::block_hash(block); });
+  }));
+  EXPECT_EQ(nodes_[0]->sent(MessageType::new_block), 0U);
+  EXPECT_EQ(nodes_[0]->sent(MessageType::compact_block), 1U);  // only as the answer to n1's fetch
+  EXPECT_EQ(nodes_[0]->sent(MessageType::new_block_hashes), 1U);
+  EXPECT_EQ(nodes_[1]->sent(MessageType::get_compact_block), 1U);
+  EXPECT_EQ(nodes_[1]->sent(MessageType::new_block), 1U);  // n1 did not commit it: it pushes
+  for (std::size_t i = 1; i < 3; ++i) EXPECT_EQ(nodes_[i]->chain.submitted_blocks(), 1U) << i;
+}
+
 TEST_F(LineTest, ConsensusPayloadIsDeliveredOnceEverywhere) {
   make_line(4);
   const Bytes vote = {1, 2, 3, 4};
