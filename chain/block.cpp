@@ -466,7 +466,10 @@ Result<void> check_cumulative_gas(std::span<const Receipt> receipts) noexcept {
 }  // namespace
 
 Result<std::vector<Receipt>> decode_receipts(BytesView encoded, const BlockLimits& limits) noexcept {
-  return decode_receipt_list("receipt list", encoded, limits, decode_receipt_in_list);
+  auto receipts = decode_receipt_list("receipt list", encoded, limits, decode_receipt_in_list);
+  if (!receipts) return receipts;
+  if (auto order = check_cumulative_gas(*receipts); !order) return Unexpected{order.error()};
+  return receipts;
 }
 
 Bytes encode_stored_receipts(std::span<const Receipt> receipts) {

@@ -126,7 +126,8 @@ Result<BlockBody> decode_body(BytesView encoded, const BlockLimits& limits = {})
 Bytes encode_receipt(const Receipt& receipt);
 Result<Receipt> decode_receipt(BytesView encoded) noexcept;
 
-// A list of receipts, typed ones wrapped in RLP strings.
+// A list of receipts, typed ones wrapped in RLP strings. The decoder refuses
+// cumulative gas that decreases from one receipt to the next.
 Bytes encode_receipts(std::span<const Receipt> receipts);
 Result<std::vector<Receipt>> decode_receipts(BytesView encoded, const BlockLimits& limits = {}) noexcept;
 
@@ -135,8 +136,7 @@ Result<std::vector<Receipt>> decode_receipts(BytesView encoded, const BlockLimit
 // takes 267-273 (mostly the zero bloom). Never hashed or sent:
 // receipts_root uses the consensus form. The decoder is as strict as
 // decode_receipts (same limits, canonical RLP, 3 fields, type 0-2, status
-// 0-1) and also refuses cumulative gas that decreases from one receipt to
-// the next.
+// 0-1, cumulative gas that never decreases).
 Bytes encode_stored_receipts(std::span<const Receipt> receipts);
 Result<std::vector<Receipt>> decode_stored_receipts(BytesView encoded, const BlockLimits& limits = {}) noexcept;
 

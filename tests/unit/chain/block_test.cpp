@@ -424,6 +424,20 @@ TEST(ReceiptRefusal, ListShapes) {
   EXPECT_FALSE(decode_receipts(list_of({legacy}), small).ok());
 }
 
+TEST(ReceiptRefusal, CumulativeGasThatDecreases) {
+  const std::vector<Receipt> falling = {{TxType::dynamic_fee, 1, 42'000}, {TxType::legacy, 1, 21'000}};
+  auto decoded = decode_receipts(encode_receipts(falling));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.error().message,
+            "receipt 1: receipt field 'cumulativeGasUsed': 21000 is below the previous receipt's 42000");
+  // Only a fall is refused (every transaction uses gas, but that is the
+  // importer's rule, not the decoder's).
+  const std::vector<Receipt> level = {{TxType::dynamic_fee, 1, 21'000}, {TxType::dynamic_fee, 0, 21'000}};
+  auto kept = decode_receipts(encode_receipts(level));
+  ASSERT_TRUE(kept.ok()) << kept.error().message;
+  EXPECT_EQ(*kept, level);
+}
+
 // ---------------------------------------------------------------- roots
 
 TEST(Roots, EmptyListsHaveTheEmptyTrieRoot) {
