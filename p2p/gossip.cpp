@@ -89,7 +89,7 @@ void Host::Impl::expire_tx_batches(Clock::time_point now) {
 }
 
 void Host::Impl::on_new_tx_hashes(const PeerPtr& peer, const NewTxHashes& message) {
-  for (const auto& hash : message.hashes) peer->known_txs.insert(hash);
+  peer->known_txs.insert_all(message.hashes, [](const Hash256&) {});
   // Behind a full request window the hashes wait in the peer's backlog
   // (bounded; the oldest go first) and are asked for when a reply frees a
   // slot, so no announcement is lost under load.
@@ -188,16 +188,12 @@ void Host::Impl::accept_txs(const PeerPtr& peer, const std::vector<Hash256>& bat
 
 void Host::Impl::relay_txs(const std::vector<Hash256>& hashes, PeerId except) {
   std::vector<Hash256> fresh;
-  for (const auto& hash : hashes) {
-    if (seen_txs.insert(hash)) fresh.push_back(hash);
-  }
+  seen_txs.insert_all(hashes, [&](const Hash256& hash) { fresh.push_back(hash); });
   if (fresh.empty()) return;
   for (const auto& peer : active_peers()) {
     if (peer->id == except) continue;
     NewTxHashes announce;
-    for (const auto& hash : fresh) {
-      if (peer->known_txs.insert(hash)) announce.hashes.push_back(hash);
-    }
+    peer->known_txs.insert_all(fresh, [&](const Hash256& hash) { announce.hashes.push_back(hash); });
     for (std::size_t begin = 0; begin < announce.hashes.size(); begin += kMaxHashesPerMessage) {
       const auto end = std::min(announce.hashes.size(), begin + kMaxHashesPerMessage);
       peer->send(NewTxHashes{{announce.hashes.begin() + static_cast<std::ptrdiff_t>(begin),

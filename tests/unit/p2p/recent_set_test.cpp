@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "p2p/recent_set.hpp"
 
 namespace tally::p2p {
@@ -43,6 +45,35 @@ TEST(RecentHashSet, KeepsAtLeastTheLastHalfOfItsCapacity) {
   EXPECT_LE(remembered, kCapacity);
   EXPECT_FALSE(set.contains(key_of(0)));  // long forgotten: announced again, it is new again
   EXPECT_TRUE(set.insert(key_of(0)));
+}
+
+TEST(RecentHashSet, InsertAllMatchesOneInsertAfterAnother) {
+  // Batches with repeats inside them and across them, over many generation
+  // swaps and table growths: the same fresh keys, in the same order, and
+  // the same set afterwards as single inserts.
+  constexpr std::uint32_t kCapacity = 200;
+  RecentHashSet batched(kCapacity);
+  RecentHashSet single(kCapacity);
+  std::uint32_t next = 0;
+  for (std::uint32_t round = 0; round < 300; ++round) {
+    std::vector<RecentHashSet::Key> keys;
+    for (std::uint32_t i = 0; i < round % 23; ++i) {
+      keys.push_back(key_of(next + i / 2));              // each key twice in a row
+      if (i % 5 == 0) keys.push_back(key_of(next / 3));  // and an older one again
+    }
+    next += round % 23;
+    std::vector<RecentHashSet::Key> fresh_batched;
+    batched.insert_all(keys, [&](const RecentHashSet::Key& key) { fresh_batched.push_back(key); });
+    std::vector<RecentHashSet::Key> fresh_single;
+    for (const auto& key : keys) {
+      if (single.insert(key)) fresh_single.push_back(key);
+    }
+    ASSERT_EQ(fresh_batched, fresh_single) << "round " << round;
+    ASSERT_EQ(batched.size(), single.size()) << "round " << round;
+  }
+  for (std::uint32_t n = 0; n < next; ++n) EXPECT_EQ(batched.contains(key_of(n)), single.contains(key_of(n))) << n;
+  std::vector<RecentHashSet::Key> none;
+  batched.insert_all(none, [](const RecentHashSet::Key&) { ADD_FAILURE() << "no key was given"; });
 }
 
 TEST(RecentHashSet, TouchingAHashKeepsIt) {
