@@ -144,8 +144,7 @@ TEST(Handshake, InboundLimitRefusesTheExtraPeer) {
   TestNode a(options);
   ASSERT_TRUE(a.start());
   RawPeer first(a.host->port());
-  ASSERT_TRUE(first.handshake(crypto::generate_private_key(), 1, a.chain.genesis_hash()).has_value());
-  ASSERT_TRUE(wait_until([&] { return a.host->peer_count() == 1; }));
+  ASSERT_TRUE(join_as_new_peer(first, a));
   RawPeer second(a.host->port());
   auto disconnect = second.read_until<Disconnect>();
   ASSERT_TRUE(disconnect.has_value());
@@ -230,8 +229,7 @@ TEST(Misbehaviour, UnrequestedDataScoresThePeer) {
   TestNode a(test_options());
   ASSERT_TRUE(a.start());
   RawPeer raw(a.host->port());
-  ASSERT_TRUE(raw.handshake(crypto::generate_private_key(), 1, a.chain.genesis_hash()).has_value());
-  ASSERT_TRUE(wait_until([&] { return a.host->peer_count() == 1; }));
+  ASSERT_TRUE(join_as_new_peer(raw, a));
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(raw.send(Txs{{make_tx(static_cast<std::uint64_t>(i))}}));
   auto disconnect = raw.read_until<Disconnect>();
   ASSERT_TRUE(disconnect.has_value());
@@ -243,8 +241,7 @@ TEST(Misbehaviour, UnrequestedCertificatesScoreThePeer) {
   TestNode a(test_options());
   ASSERT_TRUE(a.start());
   RawPeer raw(a.host->port());
-  ASSERT_TRUE(raw.handshake(crypto::generate_private_key(), 1, a.chain.genesis_hash()).has_value());
-  ASSERT_TRUE(wait_until([&] { return a.host->peer_count() == 1; }));
+  ASSERT_TRUE(join_as_new_peer(raw, a));
   for (std::uint64_t i = 1; i <= 5; ++i) {
     ASSERT_TRUE(raw.send(Certificates{i, {CertificateEntry{Hash256{1}, Bytes{1, 2}}}}));
   }
@@ -277,8 +274,7 @@ TEST(Limits, PeerThatDoesNotReadIsDroppedAtTheSendQueueBound) {
   ASSERT_TRUE(a.start());
   RawPeer raw(a.host->port());
   raw.shrink_receive_buffer();
-  ASSERT_TRUE(raw.handshake(crypto::generate_private_key(), 1, a.chain.genesis_hash()).has_value());
-  ASSERT_TRUE(wait_until([&] { return a.host->peer_count() == 1; }));
+  ASSERT_TRUE(join_as_new_peer(raw, a));
   // The raw peer reads nothing more; the host keeps sending.
   for (int i = 0; i < 200 && a.host->peer_count() == 1; ++i) {
     a.host->broadcast_consensus(Bytes(64U << 10U, static_cast<std::uint8_t>(i)));

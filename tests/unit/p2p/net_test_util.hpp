@@ -180,4 +180,11 @@ class RawPeer {
   int fd_ = -1;
 };
 
+// Runs `raw`'s handshake with `node` as a new key and waits until the node
+// counts `peers_after` peers: the raw peer then stands as any other.
+inline bool join_as_new_peer(RawPeer& raw, const TestNode& node, std::size_t peers_after = 1) {
+  if (!raw.handshake(crypto::generate_private_key(), node.chain.chain_id(), node.chain.genesis_hash())) return false;
+  return wait_until([&] { return node.host->peer_count() == peers_after; });
+}
+
 }  // namespace tally::p2p::test

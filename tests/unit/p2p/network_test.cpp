@@ -232,8 +232,7 @@ TEST(Gossip, QueuedFramesArriveWholeAndInOrder) {
   TestNode a(test_options());
   ASSERT_TRUE(a.start());
   RawPeer peer(a.host->port());
-  ASSERT_TRUE(peer.handshake(crypto::generate_private_key(), 1, a.chain.genesis_hash()).has_value());
-  ASSERT_TRUE(wait_until([&] { return a.host->peer_count() == 1; }));
+  ASSERT_TRUE(join_as_new_peer(peer, a));
   const auto payload = [](int i) {  // sizes from 100 bytes to past 4 KiB; all distinct
     return Bytes(static_cast<std::size_t>(100 + (i % 7) * 700), static_cast<std::uint8_t>(i));
   };
@@ -253,8 +252,7 @@ TEST(Gossip, UnansweredTransactionRequestIsScoredAndAskedOfAnother) {
   TestNode a(options);
   ASSERT_TRUE(a.start());
   RawPeer mute(a.host->port());
-  ASSERT_TRUE(mute.handshake(crypto::generate_private_key(), 1, a.chain.genesis_hash()).has_value());
-  ASSERT_TRUE(wait_until([&] { return a.host->peer_count() == 1; }));
+  ASSERT_TRUE(join_as_new_peer(mute, a));
   const auto tx = make_tx(11);
   ASSERT_TRUE(mute.send(NewTxHashes{{chain::tx_hash(tx)}}));
   ASSERT_TRUE(mute.read_until<GetTxs>().has_value());
@@ -285,8 +283,7 @@ TEST(Gossip, AnnouncementsBehindAFullRequestWindowAreAskedForLater) {
   TestNode a(options);
   ASSERT_TRUE(a.start());
   RawPeer peer(a.host->port());
-  ASSERT_TRUE(peer.handshake(crypto::generate_private_key(), 1, a.chain.genesis_hash()).has_value());
-  ASSERT_TRUE(wait_until([&] { return a.host->peer_count() == 1; }));
+  ASSERT_TRUE(join_as_new_peer(peer, a));
   const auto first = make_tx(21);
   const auto second = make_tx(22);
   ASSERT_TRUE(peer.send(NewTxHashes{{chain::tx_hash(first)}}));
