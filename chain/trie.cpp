@@ -419,12 +419,4 @@ std::vector<Bytes> SecureTrie::prove(BytesView key) const {
   return trie_.prove(crypto::keccak256(key));
 }
 
-// ---------------------------------------------------------- ordered root
-
-Hash256 ordered_trie_root(const std::vector<Bytes>& items) {
-  Trie trie;
-  for (std::size_t i = 0; i < items.size(); ++i) trie.put(rlp::encode_uint(i), items[i]);
-  return trie.root_hash();
-}
-
 }  // namespace tally::chain

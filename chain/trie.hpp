@@ -130,7 +130,7 @@ Result<std::optional<Bytes>> verify_proof(const Hash256& root, BytesView key, co
 
 // The root of the trie mapping rlp(i) to items[i]: Ethereum's
 // transactionsRoot and receiptsRoot (items are the encoded transactions or
-// receipts).
+// receipts, so never empty). Built without a Trie (ordered_trie.cpp).
 Hash256 ordered_trie_root(const std::vector<Bytes>& items);
 
 }  // namespace tally::chain

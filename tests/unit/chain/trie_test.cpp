@@ -621,6 +621,23 @@ TEST(OrderedTrieRoot, MatchesReference) {
   }
 }
 
+// Every size up to 300 and the ones where rlp(i) grows a byte (128, 256,
+// 65,536), with items from 1 byte (leaves embedded in their parent) to
+// past one keccak block; the builder walks the keys in an order it derives
+// rather than sorts, so each boundary of that order is crossed.
+TEST(OrderedTrieRoot, MatchesReferenceAcrossKeyLengths) {
+  std::mt19937_64 rng(29);
+  std::vector<std::size_t> sizes;
+  for (std::size_t n = 1; n <= 300; ++n) sizes.push_back(n);
+  for (const std::size_t n : {std::size_t{1'316}, std::size_t{4'097}, std::size_t{65'539}}) sizes.push_back(n);
+  for (const std::size_t n : sizes) {
+    std::vector<Bytes> items;
+    items.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) items.push_back(random_bytes(rng, 1, n > 300 ? 40 : 300));
+    ASSERT_EQ(ordered_trie_root(items), test::reference::root(indexed(items))) << n << " items";
+  }
+}
+
 // ethereum/tests BlockchainTests/ValidBlocks/bcValidBlockTest/SimpleTx.json
 // (SimpleTx_Berlin): block 1 holds one legacy transfer; its header gives the
 // transactions and receipts roots.
