@@ -5,7 +5,6 @@
 // checks or builds; the Trie it replaces split and allocated a node per
 // insert and freed them all again, a quarter of the cost beside the hashing.
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -53,23 +52,12 @@ std::vector<Entry> sorted_entries(const std::vector<Bytes>& items) {
   return entries;
 }
 
-// A node's reference in its parent: the node itself when its encoding is
-// under 32 bytes, else the RLP string of its keccak256.
+// A node's reference in its parent (trie::write_node_ref).
 struct Ref {
   std::array<std::uint8_t, 33> bytes{};
   std::size_t size = 0;
 
-  explicit Ref(BytesView encoded) {
-    if (encoded.size() < trie::kHashedNodeMin) {
-      std::copy(encoded.begin(), encoded.end(), bytes.begin());
-      size = encoded.size();
-    } else {
-      const Hash256 hash = crypto::keccak256(encoded);
-      bytes[0] = 0xa0;
-      std::copy(hash.begin(), hash.end(), bytes.begin() + 1);
-      size = bytes.size();
-    }
-  }
+  explicit Ref(BytesView encoded) : size(trie::write_node_ref(encoded, bytes)) {}
   BytesView view() const { return {bytes.data(), size}; }
 };
 

@@ -46,14 +46,7 @@ struct TrieNode {
     ref_len = static_cast<std::uint8_t>(ref.size());
   }
   // Sets the reference from the node's encoding.
-  void set_ref(BytesView encoded) {
-    if (encoded.size() < trie::kHashedNodeMin) {
-      std::copy(encoded.begin(), encoded.end(), ref.begin());
-      ref_len = static_cast<std::uint8_t>(encoded.size());
-    } else {
-      set_hash(crypto::keccak256(encoded));
-    }
-  }
+  void set_ref(BytesView encoded) { ref_len = trie::write_node_ref(encoded, ref); }
   void touch() noexcept {
     dirty = true;
     ref_len = 0;

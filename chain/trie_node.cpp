@@ -4,6 +4,7 @@
 #include <string>
 
 #include "chain/rlp.hpp"
+#include "crypto/keccak.hpp"
 
 namespace tally::chain::trie {
 
@@ -152,6 +153,17 @@ Result<NodeView> parse_node(BytesView encoded) {
   if (*count == 2) return parse_short(reader);
   if (*count == 17) return parse_branch(reader);
   return fail("trie node: a list of " + std::to_string(*count) + " items (expected 2 or 17)");
+}
+
+std::uint8_t write_node_ref(BytesView encoded, std::array<std::uint8_t, 33>& ref) {
+  if (encoded.size() < kHashedNodeMin) {
+    std::copy(encoded.begin(), encoded.end(), ref.begin());
+    return static_cast<std::uint8_t>(encoded.size());
+  }
+  const Hash256 hash = crypto::keccak256(encoded);
+  ref[0] = 0xa0;
+  std::copy(hash.begin(), hash.end(), ref.begin() + 1);
+  return static_cast<std::uint8_t>(ref.size());
 }
 
 }  // namespace tally::chain::trie

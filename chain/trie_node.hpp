@@ -52,6 +52,11 @@ bool starts_with(NibblesView path, NibblesView prefix) noexcept;
 // A node whose RLP is shorter than this is embedded in its parent.
 inline constexpr std::size_t kHashedNodeMin = 32;
 
+// A node's reference as its parent embeds it: its RLP when shorter than
+// kHashedNodeMin, else 0xa0 || keccak256(RLP) (the RLP string of its hash).
+// Writes it to the front of `ref` and returns its length.
+std::uint8_t write_node_ref(BytesView encoded, std::array<std::uint8_t, 33>& ref);
+
 enum class RefKind : std::uint8_t { none, hash, embedded };
 
 // A child reference inside a parsed node (a view into the node's bytes).

@@ -128,9 +128,9 @@ void keccak_f1600_portable(std::uint64_t* state) {
 // ~x & y in one instruction and BMI2 rorx rotates without a move. With the
 // local copy, 1.3x the old permutation (BM_Keccak256, bench/README.md).
 //
-// Clang before 18 checks neither the "x86-64-v3" level nor MOVBE, LZCNT or
-// F16C at run time, so there the build targets only the features it can
-// check (the ones the rounds use among them).
+// Clang 14 (Debian 12's) checks neither the "x86-64-v3" level nor MOVBE,
+// LZCNT or F16C at run time, so under clang the build targets only the
+// features it can check (the ones the rounds use among them).
 #if defined(__clang__)
 #define TALLY_KECCAK_V3_TARGET "avx,avx2,bmi,bmi2,fma"
 #else
